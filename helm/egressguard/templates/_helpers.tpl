@@ -108,7 +108,11 @@ egressguard.io/sidecar: {{ include "egressguard.fullname" . }}
 
 {{/* The policy ConfigMap data, shared by the ConfigMap and its checksum. */}}
 {{- define "egressguard.policyData" -}}
+{{- if .Values.policy.files -}}
 {{- toYaml .Values.policy.files -}}
+{{- else -}}
+{{- toYaml (dict "policy.yaml" (.Files.Get "files/default-policy.yaml")) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Pod annotations: checksum/policy (when the chart owns the policy) + user annotations. */}}

@@ -48,6 +48,10 @@ echo "egressguard: only UID {{ $uid }} may leave this pod"
 
 {{/* Root init container that installs the owner-match firewall. */}}
 {{- define "egressguard.initContainer" -}}
+{{- include "egressguard.initContainerBody" . | trim -}}
+{{- end -}}
+
+{{- define "egressguard.initContainerBody" -}}
 {{- if .Values.sidecar.init.enabled }}
 - name: egressguard-init
   image: {{ include "egressguard.initImage" . | quote }}
@@ -148,6 +152,10 @@ echo "egressguard: only UID {{ $uid }} may leave this pod"
 
 {{/* Proxy and CA variables for the agent (DEPLOY.md §7). */}}
 {{- define "egressguard.agentEnv" -}}
+{{- include "egressguard.agentEnvBody" . | trim -}}
+{{- end -}}
+
+{{- define "egressguard.agentEnvBody" -}}
 {{- $proxy := printf "http://127.0.0.1:%d" (int .Values.ports.proxy) -}}
 {{- $bundle := printf "%s/ca-bundle.pem" .Values.sidecar.caMountPath -}}
 {{- $ca := printf "%s/egressguard-ca.pem" .Values.sidecar.caMountPath -}}
@@ -204,5 +212,5 @@ securityContext:
 {{- end -}}
 
 {{- define "egressguard.agentPodAnnotations" -}}
-{{- include "egressguard.podAnnotations" . }}
+{{- include "egressguard.podAnnotations" . | trim -}}
 {{- end -}}
