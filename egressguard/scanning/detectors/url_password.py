@@ -1,0 +1,31 @@
+"""Passwords written into URLs: scheme://user:password@host."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+from urllib.parse import unquote_to_bytes
+
+from egressguard.scanning.base import RegexDetector
+from egressguard.scanning.filters.heuristic import is_placeholder
+
+# ref: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1  (userinfo; "user:password" is deprecated
+# precisely because it leaks). Placeholder passwords ("x", "***", "${PASS}", "<password>") and
+# GitHub's "x-oauth-basic" convention are not secrets; a token in the user part is found by its
+# own detector.
+PATTERN = re.compile(
+    rb"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/@:\"'<>`]{1,256}:([^\s/@\"'<>`]{1,256})@"
+    rb"(?=[A-Za-z0-9\[])"
+)
+
+
+class UrlPassword(RegexDetector):
+    name: ClassVar[str] = "url_password"
+    prefilter: ClassVar[tuple[bytes, ...]] = (rb"://[^\s/@:]{1,256}:[^\s/@]{1,256}@",)
+    reach: ClassVar[tuple[int, int]] = (540, 4)
+    split_safe: ClassVar[bool] = False
+    pattern = PATTERN
+    group = 1
+
+    def valid(self, value: bytes, m: re.Match[bytes]) -> bool:
+        return not is_placeholder(unquote_to_bytes(value))

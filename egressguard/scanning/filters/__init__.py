@@ -1,0 +1,1 @@
+"""False-positive filters: small `is_*` predicates shared by detectors."""
