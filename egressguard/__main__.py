@@ -1,0 +1,3 @@
+from egressguard.cli import main
+
+raise SystemExit(main())

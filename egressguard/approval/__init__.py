@@ -1,0 +1,1 @@
+"""The approval gate: requests held until a person says yes (pure bookkeeping)."""

@@ -1,0 +1,1 @@
+"""Credentials the agent never sees: values, sources, injection and redaction."""

@@ -1,0 +1,1 @@
+"""Address classification for SSRF defence (pure: DNS answers are passed in)."""

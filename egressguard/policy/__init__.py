@@ -1,0 +1,1 @@
+"""Policy language: model, YAML schema, loader, canonicalizers and the decision engine."""

@@ -1,0 +1,120 @@
+"""The decision engine: (policy, request facts) -> decision. Pure; no I/O, no clock.
+
+Rules are indexed by host (exact names, wildcard suffixes, IPs), so a decision looks only
+at the rules that can match the host, in policy order: first match wins. With no match the
+reason is the most specific one reached: host, then port, then method, then path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from egressguard.decision import Decision, Reason, Verdict, allow, deny
+from egressguard.policy.hosts import Host, HostError, canonical_host
+from egressguard.policy.model import Action, Policy, Rule
+from egressguard.policy.paths import canonical_segments
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the engine needs to know of a request. `scheme` is None for CONNECT."""
+
+    host: str
+    port: int
+    method: str = "CONNECT"
+    path: str = "/"  # as sent, without the query string
+    scheme: str | None = None
+    extra_methods: tuple[str, ...] = ()  # method-override headers: must be allowed too
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    decision: Decision
+    rule: Rule | None
+    host: Host | None
+
+
+# How far the best candidate rule got before failing: its port, its method, its path.
+_STAGE_REASON = (Reason.PORT_NOT_ALLOWED, Reason.METHOD_NOT_ALLOWED, Reason.PATH_NOT_ALLOWED)
+
+
+class Engine:
+    """A policy compiled for lookups. Build once per policy (load or reload)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        exact: dict[str, list[int]] = defaultdict(list)
+        suffix: dict[str, list[int]] = defaultdict(list)
+        for index, rule in enumerate(policy.rules):
+            for pattern in rule.hosts:
+                if pattern.exact is not None:
+                    exact[pattern.exact].append(index)
+                else:
+                    assert pattern.suffix is not None
+                    suffix[pattern.suffix].append(index)
+        self._exact = {k: tuple(v) for k, v in exact.items()}
+        self._suffix = {k: tuple(v) for k, v in suffix.items()}
+
+    def candidates(self, host: Host) -> list[Rule]:
+        """The rules whose hosts match `host`, in policy order."""
+        found = list(self._exact.get(host.name, ()))
+        if not host.is_ip and self._suffix:
+            labels = host.name.split(".")
+            for i in range(1, len(labels)):
+                found.extend(self._suffix.get(".".join(labels[i:]), ()))
+        found = sorted(set(found)) if len(found) > 1 else found
+        return [self.policy.rules[i] for i in found]
+
+    def evaluate(self, facts: RequestFacts) -> Evaluation:
+        try:
+            host = canonical_host(facts.host)
+        except HostError as exc:
+            return Evaluation(deny(Reason.HOST_NOT_ALLOWED, None, f"invalid host: {exc}"), None, None)
+        rules = self.candidates(host)
+        if not rules:
+            return Evaluation(
+                deny(Reason.HOST_NOT_ALLOWED, None, f"no rule allows host {host.name}"), None, host
+            )
+        connect = facts.scheme is None
+        segments = None if connect else canonical_segments(facts.path)
+        if not connect and segments is None:
+            return Evaluation(
+                deny(
+                    Reason.PATH_NOT_ALLOWED,
+                    None,
+                    "the path's encoding is ambiguous (encoded '/' or '\\', "
+                    "NUL, double encoding, invalid UTF-8 or dot-segment tricks)",
+                ),
+                None,
+                host,
+            )
+        methods = (facts.method, *facts.extra_methods)
+        best = 0
+        for rule in rules:
+            if not rule.allows_port(facts.port, facts.scheme):
+                continue
+            if connect:
+                return Evaluation(self._matched(rule, facts, host), rule, host)
+            best = max(best, 1)
+            if not rule.matches_methods(methods):
+                continue
+            best = 2
+            if rule.paths is not None and not any(p.matches(segments) for p in rule.paths):  # type: ignore[arg-type]
+                continue
+            return Evaluation(self._matched(rule, facts, host), rule, host)
+        reason = _STAGE_REASON[best]
+        what = {
+            Reason.PORT_NOT_ALLOWED: f"port {facts.port}",
+            Reason.METHOD_NOT_ALLOWED: f"method {' with override '.join(dict.fromkeys(methods))}",
+            Reason.PATH_NOT_ALLOWED: f"path {facts.path}",
+        }[reason]
+        return Evaluation(deny(reason, None, f"no rule for {host.name} allows {what}"), None, host)
+
+    @staticmethod
+    def _matched(rule: Rule, facts: RequestFacts, host: Host) -> Decision:
+        if rule.action is Action.DENY:
+            return deny(Reason.DENIED_BY_RULE, rule.id, f"rule {rule.id} denies this request")
+        if rule.approval and facts.scheme is not None:
+            return Decision(Verdict.HOLD, None, rule.id, f"rule {rule.id} requires a person's approval")
+        return allow(rule.id)

@@ -1,0 +1,124 @@
+"""Request-path canonicalization and path patterns.
+
+A path is compared after percent-decoding and dot-segment removal. Anything whose meaning
+depends on which server decodes it — an encoded `/` or `\\`, NUL and other control bytes,
+`%25` (double encoding), invalid or overlong UTF-8, `..;`-style segments, dot segments
+mixed with empty segments — is *ambiguous* and gets no canonical form (the request is
+denied `path_not_allowed`). Matching ignores empty segments, so `//admin/` cannot slip
+past a rule about `/admin`.
+
+Written by hand: no library implements "reject what servers disagree on"; the decoding
+itself is `urllib.parse.unquote_to_bytes` plus strict UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote_to_bytes
+
+Segments = tuple[str, ...]
+
+# Encoded characters whose decoding changes the path's structure or hides another encoding.
+_AMBIGUOUS_ESCAPE = re.compile(r"%(?:2[fF]|5[cC]|25|00)")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@lru_cache(maxsize=65536)
+def canonical_segments(raw: str) -> Segments | None:
+    """The decoded, dot-resolved, non-empty segments of `raw`, or None when ambiguous.
+
+    `raw` is the path as sent (no query string, no fragment).
+    """
+    if not raw.startswith("/"):
+        return None
+    if "\\" in raw or "#" in raw or _AMBIGUOUS_ESCAPE.search(raw) or _BAD_ESCAPE.search(raw):
+        return None
+    try:
+        decoded = unquote_to_bytes(raw).decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return None  # invalid or overlong UTF-8 (strict decoding rejects overlongs)
+    if _CONTROL.search(decoded):
+        return None
+    parts = decoded.split("/")[1:]
+    has_empty = any(p == "" for p in parts[:-1])
+    out: list[str] = []
+    for part in parts:
+        head = part.split(";", 1)[0]
+        if part != head and head in (".", ".."):
+            return None  # "..;" / ".;": Tomcat-style path parameters on a dot segment
+        if part in (".", ".."):
+            if has_empty:
+                return None  # "//.." means one thing to a slash-merging server, another to RFC 3986
+            if part == ".." and out:
+                out.pop()
+            continue
+        if part:
+            out.append(part)
+    return tuple(out)
+
+
+def canonical_path(raw: str) -> str | None:
+    """The canonical path string (`/a/b`), or None when ambiguous."""
+    segs = canonical_segments(raw)
+    if segs is None:
+        return None
+    return "/" + "/".join(segs)
+
+
+class PathPatternError(ValueError):
+    """A path pattern that cannot be used. The message says what to write."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathPattern:
+    """`/repos/acme/*/issues/**`: `*` is exactly one segment, `**` any number (zero too)."""
+
+    text: str
+    segments: Segments
+
+    def matches(self, path: Segments) -> bool:
+        return _match(self.segments, 0, path, 0)
+
+
+def _match(pat: Segments, i: int, path: Segments, j: int) -> bool:
+    # Iterative on literals, recursive only on `**` (at most a few per pattern; bounded by
+    # len(pattern) x len(path), both small).
+    while i < len(pat):
+        seg = pat[i]
+        if seg == "**":
+            if i == len(pat) - 1:
+                return True
+            return any(_match(pat, i + 1, path, k) for k in range(j, len(path) + 1))
+        if j >= len(path):
+            return False
+        if seg != "*" and seg != path[j]:
+            return False
+        i += 1
+        j += 1
+    return j == len(path)
+
+
+def parse_path_pattern(raw: str) -> PathPattern:
+    if not raw.startswith("/"):
+        raise PathPatternError(f'path "{raw}" does not start with "/"; write e.g. "/{raw.lstrip("/")}"')
+    if "?" in raw or "#" in raw:
+        raise PathPatternError(
+            f'path "{raw}" has a query or fragment; paths match only the path part, drop "?…"'
+        )
+    for seg in raw.split("/"):
+        if "*" in seg and seg not in ("*", "**"):
+            raise PathPatternError(
+                f'path "{raw}" has "*" inside a segment ("{seg}"); use a whole segment: "*" or "**"'
+            )
+    segs = canonical_segments(raw)
+    if segs is None:
+        raise PathPatternError(
+            f'path "{raw}" has an ambiguous encoding (encoded "/" or "\\", "%25", NUL or dot segments); '
+            "write the plain decoded path"
+        )
+    if raw != "/" and any(s in (".", "..") for s in raw.split("/")):
+        raise PathPatternError(f'path "{raw}" has "." or ".." segments; write the resolved path')
+    return PathPattern(text=raw, segments=segs)

@@ -1,0 +1,672 @@
+"""The wire schema: YAML nodes (with their lines) -> policy model, collecting every problem.
+
+Strict: unknown keys are refused at every level, shapes and values are checked, and each
+problem is one `FILE:LINE: where: what is wrong; what to write instead` line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import yaml
+
+from egressguard.errors import Problem
+from egressguard.policy.hosts import HostError, HostPattern, parse_host_pattern
+from egressguard.policy.model import (
+    SCANNERS,
+    Action,
+    BulkLimits,
+    EnvSource,
+    FileSource,
+    HeaderInjection,
+    Mark,
+    Mode,
+    Rule,
+    SecretDecl,
+    TemplatePart,
+    TlsMode,
+)
+from egressguard.policy.paths import PathPattern, PathPatternError, parse_path_pattern
+
+T = TypeVar("T")
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+_METHOD = re.compile(r"^[A-Z][A-Z0-9_-]{0,31}$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+_PLACEHOLDER = re.compile(r"^[A-Za-z0-9_.\-]{8,256}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_REF = re.compile(r"\$\{secrets\.([^}]*)\}")
+_ANY_REF = re.compile(r"\$\{[^}]*\}?")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$")
+_SIZE_UNITS = {
+    None: 1,
+    "B": 1,
+    "KB": 10**3,
+    "KiB": 2**10,
+    "MB": 10**6,
+    "MiB": 2**20,
+    "GB": 10**9,
+    "GiB": 2**30,
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_DURATION_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_KNOWN_NON_TOKEN_METHODS = frozenset({"CONNECT"})
+
+TOP_KEYS = ("version", "mode", "defaults", "secrets", "rules")
+DEFAULT_KEYS = (
+    "private_networks",
+    "max_body",
+    "scan",
+    "approval_timeout",
+    "bulk",
+    "scan_limit",
+    "unscannable",
+)
+BULK_KEYS = ("emails", "cards", "archive_bytes")
+SECRET_KEYS = ("from", "hosts", "placeholder")
+RULE_KEYS = (
+    "id",
+    "hosts",
+    "ports",
+    "methods",
+    "paths",
+    "action",
+    "approval",
+    "approval_timeout",
+    "tls",
+    "private_networks",
+    "inject",
+    "scan",
+)
+
+
+@dataclass
+class Located:
+    """A value plus the line it was written on."""
+
+    value: object
+    mark: Mark
+
+
+@dataclass
+class Document:
+    """One file's contribution to a policy, before merging."""
+
+    file: str
+    mode: Located | None = None
+    defaults: dict[str, Located] = field(default_factory=dict)
+    secrets: list[SecretDecl] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    # secret name -> (rule id, rule host patterns, mark) for the cross-file check
+    secret_uses: list[tuple[str, Rule, Mark]] = field(default_factory=list)
+    # every rule id written, valid rule or not, so duplicates are reported either way
+    rule_ids: list[tuple[str, Mark]] = field(default_factory=list)
+
+
+class Reader:
+    """Walks one file's node tree; every check appends a Problem instead of raising."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self._seen: set[int] = set()
+
+    # -- plumbing ----------------------------------------------------------------------
+    def mark(self, node: yaml.Node) -> Mark:
+        return Mark(self.file, node.start_mark.line + 1)
+
+    def err(self, node: yaml.Node, where: str, message: str) -> None:
+        prefix = f"{where}: " if where else ""
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, prefix + message))
+
+    def visit(self, node: yaml.Node, where: str) -> bool:
+        if id(node) in self._seen:
+            self.err(
+                node, where, "YAML anchors and aliases (&name / *name) are not supported; write the value out"
+            )
+            return False
+        self._seen.add(id(node))
+        return True
+
+    def mapping(
+        self, node: yaml.Node, where: str, keys: tuple[str, ...]
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not self.visit(node, where):
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            self.err(node, where, f"expected a mapping of keys ({', '.join(keys)}), found {_kind(node)}")
+            return {}
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode) or knode.tag != _STR:
+                self.err(knode, where, f"keys must be plain words, found {_kind(knode)}")
+                continue
+            key = knode.value
+            sub = f"{where}.{key}" if where else key
+            if key in out:
+                first = out[key][0].start_mark.line + 1
+                self.err(knode, sub, f'duplicate key "{key}" (first set on line {first}); keep one')
+                continue
+            if key not in keys:
+                self.err(knode, where or key, _unknown_key(key, keys))
+                continue
+            out[key] = (knode, vnode)
+        return out
+
+    def seq(self, node: yaml.Node, where: str, what: str) -> list[yaml.Node]:
+        if not self.visit(node, where):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.err(node, where, f"expected a list of {what}, found {_kind(node)}; write e.g. [{what}]")
+            return []
+        return list(node.value)
+
+    def scalar(self, node: yaml.Node, where: str, tag: str, what: str) -> str | None:
+        if not self.visit(node, where):
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag != tag:
+            self.err(node, where, f"expected {what}, found {_kind(node)}")
+            return None
+        return str(node.value)
+
+    def string(self, node: yaml.Node, where: str, what: str = "a string") -> str | None:
+        value = self.scalar(node, where, _STR, what)
+        if value is not None and "${" in value:
+            self.err(node, where, '"${…}" references are only allowed in a rule\'s inject headers; remove it')
+            return None
+        return value
+
+    def integer(self, node: yaml.Node, where: str, lo: int, hi: int, what: str) -> int | None:
+        text = self.scalar(node, where, _INT, what)
+        if text is None:
+            return None
+        try:
+            value = int(text.replace("_", ""), 0)
+        except ValueError:
+            self.err(node, where, f"{text!r} is not a whole number; write {what}")
+            return None
+        if not lo <= value <= hi:
+            self.err(node, where, f"{value} is out of range; write {what}")
+            return None
+        return value
+
+    def choice(self, node: yaml.Node, where: str, choices: tuple[str, ...]) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
+            self.visit(node, where)
+            self.err(node, where, f"{node.value!r} is a YAML boolean; write one of {_alts(choices)}")
+            return None
+        value = self.string(node, where, f"one of {_alts(choices)}")
+        if value is None:
+            return None
+        if value not in choices:
+            near = difflib.get_close_matches(value, choices, n=1)
+            hint = f'did you mean "{near[0]}"? ' if near else ""
+            self.err(node, where, f'"{value}" is not allowed here; {hint}write one of {_alts(choices)}')
+            return None
+        return value
+
+    def size(self, node: yaml.Node, where: str) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+            return self.integer(node, where, 1, 2**40, "a size such as 10MiB")
+        text = self.string(node, where, "a size such as 10MiB")
+        if text is None:
+            return None
+        m = _SIZE.match(text)
+        if not m or int(m.group(1)) <= 0:
+            self.err(
+                node,
+                where,
+                f'"{text}" is not a size; write a number with a unit: B, KiB, MiB, GiB (e.g. 10MiB)',
+            )
+            return None
+        return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
+
+    def duration(self, node: yaml.Node, where: str) -> float | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+            seconds = self.integer(node, where, 1, 7 * 86400, "a duration such as 5m")
+            return None if seconds is None else float(seconds)
+        text = self.string(node, where, "a duration such as 5m")
+        if text is None:
+            return None
+        m = _DURATION.match(text)
+        if not m or float(m.group(1)) <= 0:
+            self.err(
+                node, where, f'"{text}" is not a duration; write a number with a unit: ms, s, m, h (e.g. 5m)'
+            )
+            return None
+        return float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+
+    def list_of(
+        self, node: yaml.Node, where: str, what: str, item: Callable[[yaml.Node, str], T | None]
+    ) -> list[T]:
+        out: list[T] = []
+        for i, child in enumerate(self.seq(node, where, what)):
+            value = item(child, f"{where}[{i}]")
+            if value is not None:
+                out.append(value)
+        return out
+
+    # -- policy pieces -----------------------------------------------------------------
+    def host(self, node: yaml.Node, where: str) -> HostPattern | None:
+        text = self.string(node, where, 'a host name such as "api.example.com"')
+        if text is None:
+            return None
+        try:
+            return parse_host_pattern(text)
+        except HostError as exc:
+            self.err(node, where, f"{exc}")
+            return None
+
+    def hosts(self, node: yaml.Node, where: str) -> tuple[HostPattern, ...]:
+        hosts = self.list_of(node, where, "host names", self.host)
+        if isinstance(node, yaml.SequenceNode) and not node.value:
+            self.err(node, where, 'the list is empty; name at least one host, e.g. ["api.example.com"]')
+        return tuple(hosts)
+
+    def scanners(self, node: yaml.Node, where: str) -> frozenset[str] | None:
+        names = self.list_of(node, where, "scanners", lambda n, w: self.choice(n, w, tuple(sorted(SCANNERS))))
+        return frozenset(names)
+
+    def bulk(self, node: yaml.Node, where: str) -> BulkLimits | None:
+        keys = self.mapping(node, where, BULK_KEYS)
+        base = BulkLimits()
+        emails = cards = archive = None
+        if "emails" in keys:
+            emails = self.integer(keys["emails"][1], f"{where}.emails", 1, 10**7, "a count such as 50")
+        if "cards" in keys:
+            cards = self.integer(keys["cards"][1], f"{where}.cards", 1, 10**7, "a count such as 10")
+        if "archive_bytes" in keys:
+            archive = self.size(keys["archive_bytes"][1], f"{where}.archive_bytes")
+        return BulkLimits(
+            emails=emails or base.emails,
+            cards=cards or base.cards,
+            archive_bytes=archive or base.archive_bytes,
+        )
+
+    def method(self, node: yaml.Node, where: str) -> str | None:
+        text = self.string(node, where, 'an HTTP method such as "GET"')
+        if text is None:
+            return None
+        if text in _KNOWN_NON_TOKEN_METHODS:
+            self.err(node, where, "CONNECT is decided by host and port alone; remove it from methods")
+            return None
+        if not _METHOD.match(text):
+            if _METHOD.match(text.upper()):
+                self.err(
+                    node, where, f'methods are case-sensitive: "{text}" never matches; write "{text.upper()}"'
+                )
+            else:
+                self.err(node, where, f'"{text}" is not an HTTP method token; write e.g. "GET" or "POST"')
+            return None
+        return text
+
+    def path(self, node: yaml.Node, where: str) -> PathPattern | None:
+        text = self.string(node, where, 'a path pattern such as "/repos/acme/**"')
+        if text is None:
+            return None
+        try:
+            return parse_path_pattern(text)
+        except PathPatternError as exc:
+            self.err(node, where, str(exc))
+            return None
+
+    def port(self, node: yaml.Node, where: str) -> int | None:
+        return self.integer(node, where, 1, 65535, "a port number from 1 to 65535")
+
+    def inject(
+        self, node: yaml.Node, where: str
+    ) -> tuple[tuple[HeaderInjection, ...], list[tuple[str, yaml.Node]]]:
+        """The injections and the secret names they reference (with their nodes)."""
+        keys = self.mapping(node, where, ("headers",))
+        if "headers" not in keys:
+            if isinstance(node, yaml.MappingNode):
+                self.err(
+                    node,
+                    where,
+                    'inject needs "headers", e.g. {headers: {Authorization: "Bearer ${secrets.NAME}"}}',
+                )
+            return (), []
+        hnode = keys["headers"][1]
+        out: list[HeaderInjection] = []
+        refs: list[tuple[str, yaml.Node]] = []
+        if not self.visit(hnode, f"{where}.headers"):
+            return (), []
+        if not isinstance(hnode, yaml.MappingNode) or not hnode.value:
+            self.err(
+                hnode,
+                f"{where}.headers",
+                'expected a mapping of header name to value, e.g. {Authorization: "Bearer ${secrets.NAME}"}',
+            )
+            return (), []
+        seen: set[str] = set()
+        for knode, vnode in hnode.value:
+            name = self.scalar(knode, f"{where}.headers", _STR, "a header name")
+            sub = f"{where}.headers.{name}"
+            if name is None:
+                continue
+            if not _HEADER_NAME.match(name):
+                self.err(knode, sub, f'"{name}" is not a valid header name; use letters, digits and "-"')
+                continue
+            if name.lower() in seen:
+                self.err(knode, sub, f'header "{name}" is injected twice; keep one')
+                continue
+            seen.add(name.lower())
+            value = self.scalar(vnode, sub, _STR, 'a header value such as "Bearer ${secrets.NAME}"')
+            if value is None:
+                continue
+            parts = self._template(vnode, sub, value, refs)
+            if parts is not None:
+                out.append(HeaderInjection(name, parts))
+        return tuple(out), refs
+
+    def _template(
+        self, node: yaml.Node, where: str, value: str, refs: list[tuple[str, yaml.Node]]
+    ) -> tuple[TemplatePart, ...] | None:
+        if "\r" in value or "\n" in value:
+            self.err(node, where, "header values cannot contain line breaks; write the value on one line")
+            return None
+        parts: list[TemplatePart] = []
+        pos = 0
+        for m in _ANY_REF.finditer(value):
+            ref = _SECRET_REF.fullmatch(m.group(0))
+            if ref is None or not _SECRET_NAME.match(ref.group(1)):
+                self.err(node, where, f'"{m.group(0)}" is not a secret reference; write "${{secrets.NAME}}"')
+                return None
+            if m.start() > pos:
+                parts.append(TemplatePart(text=value[pos : m.start()]))
+            parts.append(TemplatePart(secret=ref.group(1)))
+            refs.append((ref.group(1), node))
+            pos = m.end()
+        if pos < len(value):
+            parts.append(TemplatePart(text=value[pos:]))
+        return tuple(parts)
+
+    def secret(self, name: str, knode: yaml.Node, node: yaml.Node, where: str) -> SecretDecl | None:
+        if not _SECRET_NAME.match(name):
+            self.err(knode, where, f'"{name}" is not a valid secret name; use letters, digits, "_" and "-"')
+            return None
+        keys = self.mapping(node, where, SECRET_KEYS)
+        ok = True
+        source: EnvSource | FileSource | None = None
+        if "from" not in keys:
+            if isinstance(node, yaml.MappingNode):
+                self.err(node, where, 'missing "from"; write from: {env: VARIABLE} or from: {file: /path}')
+            ok = False
+        else:
+            fnode = keys["from"][1]
+            fkeys = self.mapping(fnode, f"{where}.from", ("env", "file"))
+            if len(fkeys) != 1:
+                if isinstance(fnode, yaml.MappingNode):
+                    self.err(
+                        fnode, f"{where}.from", "name exactly one source: {env: VARIABLE} or {file: /path}"
+                    )
+                ok = False
+            elif "env" in fkeys:
+                var = self.string(fkeys["env"][1], f"{where}.from.env", "an environment variable name")
+                if var is not None and not _ENV_NAME.match(var):
+                    self.err(
+                        fkeys["env"][1],
+                        f"{where}.from.env",
+                        f'"{var}" is not an environment variable name; write e.g. GITHUB_TOKEN',
+                    )
+                    var = None
+                source = EnvSource(var) if var else None
+            else:
+                path = self.string(fkeys["file"][1], f"{where}.from.file", "a file path")
+                if path is not None and not path.startswith("/"):
+                    self.err(
+                        fkeys["file"][1],
+                        f"{where}.from.file",
+                        f'"{path}" is relative; write an absolute path such as /var/run/secrets/{name}/token',
+                    )
+                    path = None
+                source = FileSource(path) if path else None
+        hosts: tuple[HostPattern, ...] = ()
+        if "hosts" not in keys:
+            if isinstance(node, yaml.MappingNode):
+                self.err(
+                    node,
+                    where,
+                    f'missing "hosts": the only hosts this secret may be sent to, e.g. hosts: [api.{name}.com]',
+                )
+            ok = False
+        else:
+            hosts = self.hosts(keys["hosts"][1], f"{where}.hosts")
+        placeholder = None
+        if "placeholder" in keys:
+            placeholder = self.string(keys["placeholder"][1], f"{where}.placeholder")
+            if placeholder is not None and not _PLACEHOLDER.match(placeholder):
+                self.err(
+                    keys["placeholder"][1],
+                    f"{where}.placeholder",
+                    f"a placeholder needs at least 8 characters of letters, digits, '_', '-' or '.'; write e.g. EG_SECRET_{name.upper()}",
+                )
+                placeholder = None
+        if not ok or source is None or not hosts:
+            return None
+        return SecretDecl(
+            name=name, source=source, hosts=hosts, placeholder=placeholder, mark=self.mark(knode)
+        )
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == _NULL:
+        return "nothing (null)"
+    names = {_STR: "text", _INT: "a number", _BOOL: "a boolean", "tag:yaml.org,2002:float": "a number"}
+    return f'{names.get(node.tag, "a value")} "{node.value}"'
+
+
+def _alts(choices: tuple[str, ...]) -> str:
+    return " or ".join(f'"{c}"' for c in choices)
+
+
+def _unknown_key(key: str, keys: tuple[str, ...]) -> str:
+    near = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    hint = f'did you mean "{near[0]}"? ' if near else ""
+    return f'unknown key "{key}"; {hint}allowed keys are: {", ".join(keys)}'
+
+
+def read_document(reader: Reader, root: yaml.Node) -> Document:
+    """Map one file's root node into a Document; problems accumulate in `reader`."""
+    doc = Document(reader.file)
+    top = reader.mapping(root, "", TOP_KEYS)
+    if not isinstance(root, yaml.MappingNode):
+        return doc
+    if "version" not in top:
+        reader.err(root, "", 'missing "version"; start the file with: version: 1')
+    else:
+        vnode = top["version"][1]
+        if not (isinstance(vnode, yaml.ScalarNode) and vnode.tag == _INT and vnode.value == "1"):
+            reader.visit(vnode, "version")
+            reader.err(
+                vnode,
+                "version",
+                f"unsupported version {vnode.value if isinstance(vnode, yaml.ScalarNode) else '?'!r}; write: version: 1",
+            )
+    if "mode" in top:
+        mode = reader.choice(top["mode"][1], "mode", tuple(m.value for m in Mode))
+        if mode is not None:
+            doc.mode = Located(Mode(mode), reader.mark(top["mode"][1]))
+    if "defaults" in top:
+        _read_defaults(reader, top["defaults"][1], doc)
+    if "secrets" in top:
+        snode = top["secrets"][1]
+        if reader.visit(snode, "secrets"):
+            if not isinstance(snode, yaml.MappingNode):
+                reader.err(
+                    snode, "secrets", "expected a mapping of secret name to {from, hosts, placeholder}"
+                )
+            else:
+                seen: dict[str, int] = {}
+                for knode, vnode in snode.value:
+                    name = reader.scalar(knode, "secrets", _STR, "a secret name")
+                    if name is None:
+                        continue
+                    if name in seen:
+                        reader.err(
+                            knode,
+                            f"secrets.{name}",
+                            f'duplicate secret "{name}" (first on line {seen[name]}); keep one',
+                        )
+                        continue
+                    seen[name] = knode.start_mark.line + 1
+                    decl = reader.secret(name, knode, vnode, f"secrets.{name}")
+                    if decl is not None:
+                        doc.secrets.append(decl)
+    if "rules" in top:
+        for i, rnode in enumerate(reader.seq(top["rules"][1], "rules", "rules")):
+            rule = _read_rule(reader, rnode, f"rules[{i}]", doc)
+            if rule is not None:
+                doc.rules.append(rule)
+    return doc
+
+
+def _read_defaults(reader: Reader, node: yaml.Node, doc: Document) -> None:
+    keys = reader.mapping(node, "defaults", DEFAULT_KEYS)
+    for key, (_knode, vnode) in keys.items():
+        where = f"defaults.{key}"
+        value: object | None
+        if key == "private_networks":
+            choice = reader.choice(vnode, where, ("deny", "allow"))
+            value = None if choice is None else choice == "allow"
+        elif key in ("max_body", "scan_limit"):
+            value = reader.size(vnode, where)
+        elif key == "scan":
+            value = reader.scanners(vnode, where)
+        elif key == "approval_timeout":
+            value = reader.duration(vnode, where)
+        elif key == "bulk":
+            value = reader.bulk(vnode, where)
+        else:  # unscannable
+            choice = reader.choice(vnode, where, ("deny", "allow"))
+            value = None if choice is None else Action(choice)
+        if value is not None:
+            doc.defaults[key] = Located(value, reader.mark(vnode))
+
+
+def _read_rule(reader: Reader, node: yaml.Node, where: str, doc: Document) -> Rule | None:
+    keys = reader.mapping(node, where, RULE_KEYS)
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    ok = True
+    rule_id = None
+    if "id" not in keys:
+        reader.err(node, where, 'missing "id"; give the rule a short unique name, e.g. id: pypi')
+        ok = False
+    else:
+        rule_id = reader.string(keys["id"][1], f"{where}.id", "a rule id")
+        if rule_id is not None and not _RULE_ID.match(rule_id):
+            reader.err(
+                keys["id"][1],
+                f"{where}.id",
+                f'"{rule_id}" is not a valid id; use letters, digits, ".", "_" and "-" (at most 64)',
+            )
+            rule_id = None
+        ok = ok and rule_id is not None
+    label = f"{where} ({rule_id})" if rule_id else where
+    if rule_id is not None:
+        doc.rule_ids.append((rule_id, reader.mark(node)))
+    hosts: tuple[HostPattern, ...] = ()
+    if "hosts" not in keys:
+        reader.err(
+            node, label, 'missing "hosts"; list the hosts this rule is about, e.g. hosts: [api.example.com]'
+        )
+        ok = False
+    else:
+        hosts = reader.hosts(keys["hosts"][1], f"{label}.hosts")
+        ok = ok and bool(hosts)
+    fields: dict[str, object] = {}
+    if "ports" in keys:
+        ports = reader.list_of(keys["ports"][1], f"{label}.ports", "port numbers", reader.port)
+        fields["ports"] = frozenset(ports)
+        if isinstance(keys["ports"][1], yaml.SequenceNode) and not keys["ports"][1].value:
+            reader.err(
+                keys["ports"][1],
+                f"{label}.ports",
+                "the list is empty; list ports such as [443, 8443] or remove the key",
+            )
+    if "methods" in keys:
+        methods = reader.list_of(keys["methods"][1], f"{label}.methods", '"GET"', reader.method)
+        fields["methods"] = frozenset(methods)
+        if isinstance(keys["methods"][1], yaml.SequenceNode) and not keys["methods"][1].value:
+            reader.err(
+                keys["methods"][1],
+                f"{label}.methods",
+                "the list is empty; list methods such as [GET, POST] or remove the key",
+            )
+    if "paths" in keys:
+        fields["paths"] = tuple(reader.list_of(keys["paths"][1], f"{label}.paths", '"/path/**"', reader.path))
+        if isinstance(keys["paths"][1], yaml.SequenceNode) and not keys["paths"][1].value:
+            reader.err(
+                keys["paths"][1],
+                f"{label}.paths",
+                'the list is empty; list paths such as ["/api/**"] or remove the key',
+            )
+    if "action" in keys:
+        action = reader.choice(keys["action"][1], f"{label}.action", ("allow", "deny"))
+        if action is not None:
+            fields["action"] = Action(action)
+    if "approval" in keys:
+        approval = reader.choice(keys["approval"][1], f"{label}.approval", ("required", "none"))
+        if approval is not None:
+            fields["approval"] = approval == "required"
+    if "approval_timeout" in keys:
+        timeout = reader.duration(keys["approval_timeout"][1], f"{label}.approval_timeout")
+        if timeout is not None:
+            fields["approval_timeout"] = timeout
+    if "tls" in keys:
+        tls = reader.choice(keys["tls"][1], f"{label}.tls", ("intercept", "passthrough"))
+        if tls is not None:
+            fields["tls"] = TlsMode(tls)
+    if "private_networks" in keys:
+        pn = reader.choice(keys["private_networks"][1], f"{label}.private_networks", ("deny", "allow"))
+        if pn is not None:
+            fields["private_networks"] = pn == "allow"
+    refs: list[tuple[str, yaml.Node]] = []
+    if "inject" in keys:
+        fields["inject"], refs = reader.inject(keys["inject"][1], f"{label}.inject")
+    if "scan" in keys:
+        fields["scan"] = reader.scanners(keys["scan"][1], f"{label}.scan")
+    # Combinations that cannot work: say so rather than silently ignore a key.
+    if fields.get("tls") is TlsMode.PASSTHROUGH:
+        for key in ("methods", "paths", "inject", "approval", "scan"):
+            if key in keys:
+                reader.err(
+                    keys[key][0],
+                    f"{label}.{key}",
+                    f'"{key}" needs to see inside TLS, but tls: passthrough does not; remove "{key}" or use tls: intercept',
+                )
+    if fields.get("action") is Action.DENY:
+        for key in ("inject", "approval", "approval_timeout"):
+            if key in keys:
+                reader.err(
+                    keys[key][0],
+                    f"{label}.{key}",
+                    f'a deny rule never sends anything, so "{key}" has no effect; remove it',
+                )
+    if "approval_timeout" in keys and not fields.get("approval"):
+        reader.err(
+            keys["approval_timeout"][0],
+            f"{label}.approval_timeout",
+            "approval_timeout needs approval: required on the same rule",
+        )
+    if not ok or rule_id is None:
+        return None
+    rule = Rule(id=rule_id, hosts=hosts, mark=reader.mark(node), **fields)  # type: ignore[arg-type]
+    for secret, rnode in refs:
+        doc.secret_uses.append((secret, rule, reader.mark(rnode)))
+    return rule

@@ -1,0 +1,81 @@
+"""What the proxy runs on: one frozen Runtime, built by the composition root (cli/run.py).
+
+The policy in force is swapped atomically on reload (`PolicyHolder.current`); each request
+keeps the `Compiled` snapshot it started with, so in-flight requests finish under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from egressguard.approval.gate import ApprovalGate
+from egressguard.credentials.sources import read_secrets
+from egressguard.credentials.store import SecretStore
+from egressguard.netguard.addresses import IPAddress
+from egressguard.observability.metrics import EgressMetrics
+from egressguard.policy.engine import Engine
+from egressguard.policy.model import Mode, Policy, Rule
+from egressguard.scanning import BulkThresholds, ScanLimits, Scanner
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A policy made ready for requests: its engine, scanners and secret values."""
+
+    policy: Policy
+    engine: Engine
+    secrets: SecretStore
+    scanners: Mapping[frozenset[str], Scanner]
+    needles: list[bytes]  # every spelling of every managed value, for redaction
+
+    @property
+    def mode(self) -> Mode:
+        return self.policy.mode
+
+    @property
+    def scanner(self) -> Scanner:
+        return self.scanners[self.policy.defaults.scan]
+
+    def scanner_for(self, rule: Rule | None) -> Scanner:
+        scans = rule.scan if rule is not None and rule.scan is not None else self.policy.defaults.scan
+        return self.scanners[scans]
+
+
+def compile_policy(
+    policy: Policy, *, environ: Mapping[str, str], read_file: Callable[[str], bytes], fingerprint_key: bytes
+) -> Compiled:
+    """Ready a loaded policy. Raises SecretSourceError when a secret cannot be read."""
+    store = SecretStore(policy.secrets, read_secrets(policy.secrets, environ, read_file))
+    d = policy.defaults
+    limits = ScanLimits(max_decoded_bytes=d.scan_limit)
+    bulk = BulkThresholds(emails=d.bulk.emails, cards=d.bulk.cards, archive_bytes=d.bulk.archive_bytes)
+    exact = store.exact_secrets()
+    scan_sets = {d.scan} | {r.scan for r in policy.rules if r.scan is not None}
+    scanners = {
+        s: Scanner(
+            scanners=s,
+            exact=exact,
+            fingerprint_key=fingerprint_key,
+            limits=limits,
+            bulk=bulk,
+            unscannable_denies=d.unscannable.value == "deny",
+        )
+        for s in scan_sets
+    }
+    return Compiled(policy, Engine(policy), store, scanners, store.redaction_needles())
+
+
+@dataclass
+class PolicyHolder:
+    current: Compiled
+
+
+@dataclass(frozen=True)
+class Runtime:
+    holder: PolicyHolder
+    metrics: EgressMetrics
+    approvals: ApprovalGate
+    overrides: Mapping[str, IPAddress] = field(default_factory=dict)
+    local_addresses: frozenset[IPAddress] = frozenset()
+    dns_timeout: float = 5.0
