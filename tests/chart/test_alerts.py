@@ -55,8 +55,12 @@ def test_promtool_unit_tests_pass() -> None:
 
 
 def test_every_alert_has_a_unit_test() -> None:
-    tested = {t["alertname"] for case in yaml.safe_load(RULES_TEST.read_text())["tests"]
-              for t in case.get("alert_rule_test", []) if t.get("exp_alerts")}
+    tested = {
+        t["alertname"]
+        for case in yaml.safe_load(RULES_TEST.read_text())["tests"]
+        for t in case.get("alert_rule_test", [])
+        if t.get("exp_alerts")
+    }
     assert tested == CRITICAL | WARNING
 
 
@@ -99,8 +103,10 @@ def test_every_runbook_belongs_to_an_alert() -> None:
 
 def test_expressions_select_the_job_and_only_spec_metrics() -> None:
     known = {
-        "egressguard_requests_total", "egressguard_approvals_pending",
-        "egressguard_policy_reloads_total", "up",
+        "egressguard_requests_total",
+        "egressguard_approvals_pending",
+        "egressguard_policy_reloads_total",
+        "up",
     }
     for rule in rules():
         assert 'job=~"egressguard.*"' in rule["expr"], rule["alert"]
@@ -135,7 +141,9 @@ def test_chart_rule_selector_comes_from_values(tmp_path: Path) -> None:
     ("values", "kinds"),
     [
         pytest.param({}, set(), id="all off by default"),
-        pytest.param({"metrics": {"serviceMonitor": {"enabled": True}}}, {"ServiceMonitor"}, id="service monitor"),
+        pytest.param(
+            {"metrics": {"serviceMonitor": {"enabled": True}}}, {"ServiceMonitor"}, id="service monitor"
+        ),
         pytest.param({"metrics": {"podMonitor": {"enabled": True}}}, {"PodMonitor"}, id="pod monitor"),
         pytest.param({"prometheusRule": {"enabled": True}}, {"PrometheusRule"}, id="rules"),
         pytest.param({"dashboard": {"enabled": True}}, {"dashboard"}, id="dashboard"),
@@ -150,8 +158,12 @@ def test_monitoring_objects_only_when_enabled(values: dict[str, Any], kinds: set
 
 
 def test_monitors_set_the_job_label_the_rules_select() -> None:
-    values = {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "kps"}},
-                          "podMonitor": {"enabled": True}}}
+    values = {
+        "metrics": {
+            "serviceMonitor": {"enabled": True, "labels": {"release": "kps"}},
+            "podMonitor": {"enabled": True},
+        }
+    }
     docs = render(values)
     (sm,) = by_kind(docs, "ServiceMonitor")
     (pm,) = by_kind(docs, "PodMonitor")
