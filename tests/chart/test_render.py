@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +13,18 @@ import yaml
 
 from .conftest import (
     CHART,
+    CI_VALUES,
+    EXAMPLES,
     MONITORING_APIS,
     RELEASE,
+    ROOT,
     by_kind,
     containers,
     load_docs,
     pod_specs,
     render,
     render_raw,
+    values_of,
 )
 
 helm_python = pytest.importorskip(
@@ -275,25 +279,36 @@ def test_default_policy_comes_from_the_chart_file() -> None:
     assert _policy_data({}) == {"policy.yaml": (CHART / "files" / "default-policy.yaml").read_text()}
 
 
-def test_default_policy_passes_egressguard_check(tmp_path: Path) -> None:
-    """Run the project's own validator on the chart's default policy when it exists."""
-    cli = shutil.which("egressguard") or str(Path(sys.executable).with_name("egressguard"))
-    if not Path(cli).exists():
-        pytest.skip("egressguard is not installed in this environment (pip install -e .)")
-    policy = tmp_path / "policy.yaml"
-    policy.write_text((CHART / "files" / "default-policy.yaml").read_text())
+def _shipped_policies() -> list[Any]:
+    """Every policy the chart, its ci scenarios and the example ship: (id, {file: text})."""
+    cases = [
+        pytest.param({"policy.yaml": (CHART / "files" / "default-policy.yaml").read_text()}, id="default")
+    ]
+    for path in CI_VALUES:
+        files = values_of(path).get("policy", {}).get("files")
+        if files:
+            cases.append(pytest.param(files, id=path.stem))
+    example = yaml.safe_load((EXAMPLES / "agent-sidecar" / "values.yaml").read_text())
+    cases.append(pytest.param(example["egressguard"]["policy"]["files"], id="agent-sidecar example"))
+    return cases
+
+
+@pytest.mark.parametrize("files", _shipped_policies())
+def test_shipped_policies_pass_egressguard_check(files: dict[str, str], tmp_path: Path) -> None:
+    """The project's own validator accepts every policy the chart ships."""
+    if importlib.util.find_spec("egressguard.cli") is None:
+        pytest.skip("egressguard is not importable here (pip install -e .)")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
     done = subprocess.run(
-        [cli, "check", str(policy)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "egressguard", "check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
     )
-    if done.returncode != 0 and "invalid choice" in done.stderr:
-        pytest.skip("this egressguard build has no `check` command yet")
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_default_policy_is_valid_yaml_of_version_1() -> None:
-    policy = yaml.safe_load((CHART / "files" / "default-policy.yaml").read_text())
-    assert policy["version"] == 1
-    assert policy["defaults"]["private_networks"] == "deny"
 
 
 def test_shared_ca_is_copied_into_a_writable_confdir() -> None:
