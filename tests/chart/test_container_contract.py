@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, by_kind, render
+from .conftest import ROOT, by_kind, render, tool
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("egressguard.cli") is None or importlib.util.find_spec("mitmproxy") is None,
@@ -138,6 +138,21 @@ def test_dockerfile_healthcheck_passes(proxy: Proxy) -> None:
         [sys.executable, *cmd[1:]], env=env, capture_output=True, text=True, timeout=30, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_metrics_pass_promtool_lint(proxy: Proxy) -> None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{proxy.ports['metrics']}/metrics", timeout=5) as r:
+        body = r.read().decode()
+    assert "egressguard_build_info" in body
+    done = subprocess.run(
+        [tool("promtool"), "check", "metrics"],
+        input=body,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_sigterm_exits_zero(proxy: Proxy) -> None:
