@@ -38,8 +38,10 @@ def canonical_segments(raw: str) -> Segments | None:
         return None
     try:
         decoded = unquote_to_bytes(raw).decode("utf-8", errors="strict")
-    except UnicodeDecodeError:
-        return None  # invalid or overlong UTF-8 (strict decoding rejects overlongs)
+    except UnicodeError:
+        # invalid or overlong UTF-8 (strict decoding rejects overlongs), or a raw byte that
+        # is not UTF-8 (mitmproxy hands it over as a lone surrogate, which cannot be encoded)
+        return None
     if _CONTROL.search(decoded):
         return None
     parts = decoded.split("/")[1:]
@@ -61,11 +63,15 @@ def canonical_segments(raw: str) -> Segments | None:
 
 
 def canonical_path(raw: str) -> str | None:
-    """The canonical path string (`/a/b`), or None when ambiguous."""
+    """The canonical path string (`/a/b`), or None when ambiguous.
+
+    A decoded `#` stays encoded (`%23`): a raw `#` is ambiguous, so the canonical form of
+    `/c%23` must not be `/c#` or it would not be its own canonical form.
+    """
     segs = canonical_segments(raw)
     if segs is None:
         return None
-    return "/" + "/".join(segs)
+    return "/" + "/".join(segs).replace("#", "%23")
 
 
 class PathPatternError(ValueError):
@@ -80,25 +86,22 @@ class PathPattern:
     segments: Segments
 
     def matches(self, path: Segments) -> bool:
-        return _match(self.segments, 0, path, 0)
+        return _match(self.segments, path)
 
 
-def _match(pat: Segments, i: int, path: Segments, j: int) -> bool:
-    # Iterative on literals, recursive only on `**` (at most a few per pattern; bounded by
-    # len(pattern) x len(path), both small).
-    while i < len(pat):
-        seg = pat[i]
+def _match(pat: Segments, path: Segments) -> bool:
+    # One pass over the pattern, tracking every path position the pattern so far can
+    # reach: O(len(pattern) x len(path)) whatever the number of `**` (backtracking over
+    # several `**` is exponential in them, and the path is the client's).
+    reach = {0}
+    for seg in pat:
         if seg == "**":
-            if i == len(pat) - 1:
-                return True
-            return any(_match(pat, i + 1, path, k) for k in range(j, len(path) + 1))
-        if j >= len(path):
+            reach = set(range(min(reach), len(path) + 1))
+        else:
+            reach = {j + 1 for j in reach if j < len(path) and (seg == "*" or seg == path[j])}
+        if not reach:
             return False
-        if seg != "*" and seg != path[j]:
-            return False
-        i += 1
-        j += 1
-    return j == len(path)
+    return len(path) in reach
 
 
 def parse_path_pattern(raw: str) -> PathPattern:
