@@ -37,7 +37,7 @@ LABEL org.opencontainers.image.title="egressguard" \
       org.opencontainers.image.description="Egress firewall for AI-agent sandboxes" \
       org.opencontainers.image.source="https://github.com/egressguard/egressguard" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.licenses="Apache-2.0"
+      org.opencontainers.image.licenses="MIT"
 # A fixed numeric UID/GID (10001): the kubelet can check runAsNonRoot, and the sidecar
 # firewall lets only this UID out. Writable paths are volumes, so the root filesystem
 # can be read-only.
