@@ -314,11 +314,14 @@ def parse_multipart(data: bytes, boundary: bytes, max_parts: int) -> tuple[list[
         if len(parts) >= max_parts:
             return parts, True
         chunk = chunk.removeprefix(b"\r\n").removeprefix(b"\n")
-        head, sep, content = chunk.partition(b"\r\n\r\n")
-        if not sep:
-            head, sep, content = chunk.partition(b"\n\n")
-        if not sep:
-            head, content = b"", chunk
+        if chunk.startswith((b"\r\n", b"\n")):  # no part headers: the blank line comes first
+            head, content = b"", chunk.removeprefix(b"\r\n").removeprefix(b"\n")
+        else:
+            head, sep, content = chunk.partition(b"\r\n\r\n")
+            if not sep:
+                head, sep, content = chunk.partition(b"\n\n")
+            if not sep:
+                head, content = b"", chunk
         headers: dict[str, str] = {}
         for line in head.decode("latin-1").splitlines():
             name, _, value = line.partition(":")

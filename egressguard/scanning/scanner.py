@@ -40,6 +40,12 @@ BULK_ARCHIVE: Final = "bulk_archive"
 UNDECODABLE: Final = "undecodable_body"
 BULK_DETECTORS: Final = frozenset({BULK_EMAILS, BULK_CARDS, BULK_ARCHIVE, UNDECODABLE})
 
+# Bounded work: more prefilter hits or candidate runs than this in one buffer is not traffic but
+# an attack on the scanner, and is treated as unscannable.
+MAX_HITS_BASE: Final = 20_000
+MAX_HITS_PER_BYTES: Final = 256
+MAX_RUNS_BASE: Final = 20_000
+MAX_RUNS_PER_BYTES: Final = 256
 RUN_MIN: Final = 32  # shortest base64/hex run decoded (24 bytes of payload)
 _RUN_CLASS = rb"A-Za-z0-9+/_-"
 _RUN_END = re.compile(rb"[^" + _RUN_CLASS + rb"]")
@@ -281,7 +287,6 @@ class Scanner:
             f"header:{lname}" if _HEADER_NAME.fullmatch(lname) and len(req.findings) == before else "header:?"
         )
         data = value.encode("utf-8", "surrogateescape")
-        self._scan_text(req, data, location, 0)
         m = _BASIC.match(data)
         if m is not None and lname in ("authorization", "proxy-authorization"):
             decoded = dec.decode_run(m.group(1).rstrip(b"="))
@@ -298,6 +303,7 @@ class Scanner:
                     and not self._is_managed(password)
                 ):
                     self._add(req, BASIC_AUTH_PASSWORD, child, password)
+        self._scan_text(req, data, location, 0)
 
     def _scan_body(self, req: _Request, body: bytes, encoding: str | None, content_type: str | None) -> None:
         location = "body"
@@ -313,7 +319,9 @@ class Scanner:
                 data = dec.decode_content(data, coding, req.budget)
             except dec.Undecodable:
                 self._undecodable(req, location)
-                self._report(req, body, "body", self._hits(body), split=None)  # what can be seen as is
+                self._report(
+                    req, body, "body", self._hits(req, body, "body"), split=None
+                )  # what can be seen as is
                 return
             req.take(len(data))
         ctype = (content_type or "").lower()
@@ -381,7 +389,7 @@ class Scanner:
         if not data:
             return
         if raw:
-            hits = self._hits(data)
+            hits = self._hits(req, data, location)
             self._report(req, data, location, hits, split=None)
         else:
             hits = []
@@ -393,17 +401,23 @@ class Scanner:
         self._scan_archives(req, data, location, hits)
         self._scan_nested(req, data, location, depth, hits)
 
-    def _hits(self, data: bytes) -> list[tuple[int, int]]:
+    def _hits(self, req: _Request, data: bytes, location: str) -> list[tuple[int, int]]:
+        """Prefilter hits as (pattern id, end offset); a body dense with hits is unscannable."""
         hits: list[tuple[int, int]] = []
         append = hits.append
+        cap = MAX_HITS_BASE + len(data) // MAX_HITS_PER_BYTES
 
-        def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> None:
+        def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> bool:
             append((idx, end))
+            return len(hits) > cap
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        except hyperscan.ScanTerminated:
+            self._undecodable(req, _child(location, "dense"))
         return hits
 
-    def _runs(self, data: bytes) -> list[tuple[int, int]]:
+    def _runs(self, req: _Request, data: bytes, location: str) -> list[tuple[int, int]]:
         """Maximal runs of base64/hex characters at least RUN_MIN long; one Hyperscan stop per run."""
         runs: list[tuple[int, int]] = []
         view = memoryview(data)
@@ -414,7 +428,11 @@ class Scanner:
             return True
 
         pos = 0
+        cap = MAX_RUNS_BASE + len(data) // MAX_RUNS_PER_BYTES
         while pos < len(data):
+            if len(runs) > cap:
+                self._undecodable(req, _child(location, "dense"))
+                break
             found.clear()
             with contextlib.suppress(hyperscan.ScanTerminated):
                 self._runs_db.scan(view[pos:], match_event_handler=on_match, scratch=self._runs_scratch)  # type: ignore[type-var]
@@ -503,7 +521,7 @@ class Scanner:
         for v in values[:-1]:
             pos += len(v)
             cuts.append(pos)
-        self._report(req, joined, _child(location, "joined"), self._hits(joined), split=cuts)
+        self._report(req, joined, _child(location, "joined"), self._hits(req, joined, location), split=cuts)
 
     def _scan_json(self, req: _Request, data: bytes, location: str, depth: int) -> None:
         strings = dec.json_strings(data)
@@ -545,7 +563,7 @@ class Scanner:
                 esc.append(end)
             elif kind == _MAGIC:
                 magic.append((index, end - len(_MAGICS[index])))
-        runs = self._runs(data)
+        runs = self._runs(req, data, location)
         at_limit = depth >= self._limits.max_depth
         if at_limit:
             if magic or pct or esc or any(_interesting(data[s:e]) for s, e in runs):
@@ -564,15 +582,16 @@ class Scanner:
         self, req: _Request, data: bytes, runs: list[tuple[int, int]], location: str, depth: int
     ) -> None:
         blobs: dict[str, list[bytes]] = {"base64": [], "hex": []}
-        merged: list[bytes] = []
+        groups: list[list[bytes]] = []
         prev_end = -1
         for s, e in runs:
             run = data[s:e]
-            if merged and _RUN_JOIN.fullmatch(data, prev_end, s) and len(merged[-1]) % 4 == 0:
-                merged[-1] += run
+            if groups and _RUN_JOIN.fullmatch(data, prev_end, s) and len(groups[-1][-1]) % 4 == 0:
+                groups[-1].append(run)  # a line-wrapped blob (MIME, PEM, `base64` output)
             else:
-                merged.append(run)
+                groups.append([run])
             prev_end = e
+        merged = [b"".join(g) for g in groups]
         for run in merged:
             decoded = dec.decode_run(run)
             if decoded is not None:

@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from egressguard.scanning.base import RegexDetector
-from egressguard.scanning.filters.heuristic import is_repeated
+from egressguard.scanning.filters.heuristic import is_sequential
 
 # ref: https://en.wikipedia.org/wiki/Payment_card_number#Issuer_identification_number_(IIN)
 # ref: https://www.iso.org/standard/70484.html (ISO/IEC 7812-1, the Luhn check digit)
@@ -15,6 +15,11 @@ PATTERN = re.compile(
     rb"(?<![0-9A-Za-z_.,/:+-])(?:[0-9]{13,19}|[0-9]{4}(?:([ -])[0-9]{3,6}){2,4})(?![0-9A-Za-z_/-]|[.,:][0-9])"
 )
 _DIGITS = re.compile(rb"[^0-9]")
+# Bare digits right after an id-like key, or as a JSON/CSV number next to other numbers, are ids.
+_ID_CONTEXT = re.compile(
+    rb"(?i)(?:id|ids|_no|number|num|count|seq|nonce|time|timestamp|ts|size|offset)[\"']?\s{0,3}[:=]\s{0,3}[\"'\[]?\s{0,3}$"
+    rb"|[0-9][\"']?\s{0,3},\s{0,3}[\"']?$|[\[(]\s{0,3}$"
+)
 
 
 def luhn_ok(digits: bytes) -> bool:
@@ -61,7 +66,9 @@ class PaymentCard(RegexDetector):
 
     def valid(self, value: bytes, m: re.Match[bytes]) -> bool:
         digits = normalize(value)
-        if not 13 <= len(digits) <= 19 or is_repeated(digits[:-1]):
+        if not 13 <= len(digits) <= 19 or len(set(digits)) <= 1 or is_sequential(digits[:-1]):
+            return False
+        if m.group(1) is None and _ID_CONTEXT.search(m.string, max(0, m.start() - 32), m.start()) is not None:
             return False
         if m.group(1) is not None:
             groups = re.split(rb"[ -]", value)

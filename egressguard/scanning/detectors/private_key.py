@@ -16,7 +16,7 @@ END = b"-----END "
 _MAX_BODY = 64 * 1024
 _MIN_BODY = 64
 # What may separate base64 lines: real newlines, JSON/shell-escaped newlines, armour headers.
-_NEWLINES = re.compile(rb"(?:\\r|\\n|\s)+")
+_NEWLINES = re.compile(rb"(?:\\r|\\n|\r|\n)+")
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z-]{1,30}: [^\n]{0,200}$", re.MULTILINE)
 _BODY = re.compile(rb"[A-Za-z0-9+/=]+")
 
@@ -24,7 +24,7 @@ _BODY = re.compile(rb"[A-Za-z0-9+/=]+")
 def _is_key_body(body: bytes) -> bool:
     text = _NEWLINES.sub(b"\n", body)
     text = _HEADER_LINE.sub(b"", text)
-    compact = text.replace(b"\n", b"")
+    compact = re.sub(rb"[\n\t ]", b"", text)
     return len(compact) >= _MIN_BODY and _BODY.fullmatch(compact) is not None
 
 

@@ -19,6 +19,10 @@ PATTERN = re.compile(
 )
 
 
+# RFC 2606 documentation hosts: "https://user:pass@example.com" is an example, not a leak.
+_EXAMPLE_HOSTS = (b"example.com", b"example.org", b"example.net", b"www.example.", b"localhost", b"host")
+
+
 class UrlPassword(RegexDetector):
     name: ClassVar[str] = "url_password"
     prefilter: ClassVar[tuple[bytes, ...]] = (rb"://[^\s/@:]{1,256}:[^\s/@]{1,256}@",)
@@ -28,4 +32,8 @@ class UrlPassword(RegexDetector):
     group = 1
 
     def valid(self, value: bytes, m: re.Match[bytes]) -> bool:
-        return not is_placeholder(unquote_to_bytes(value))
+        password = unquote_to_bytes(value)
+        if b" " in password or is_placeholder(password):
+            return False
+        host = m.string[m.end() : m.end() + 64].lower()
+        return not host.startswith(_EXAMPLE_HOSTS)
