@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from egressguard.decision import Decision, Reason, Verdict, allow, deny
 from egressguard.policy.hosts import Host, HostError, canonical_host
-from egressguard.policy.model import Action, Policy, Rule
+from egressguard.policy.model import Action, Policy, Rule, TlsMode
 from egressguard.policy.paths import canonical_segments
 
 
@@ -90,19 +90,36 @@ class Engine:
                 host,
             )
         methods = (facts.method, *facts.extra_methods)
-        best = 0
+        # How far the best *allow* rule got: a deny rule that does not apply says nothing
+        # about why the request is not allowed. -1: no allow rule names the host.
+        best = -1
+        pending: Rule | None = None  # CONNECT: a deny rule that applies per request inside
         for rule in rules:
+            allows = rule.action is Action.ALLOW
+            if allows:
+                best = max(best, 0)
             if not rule.allows_port(facts.port, facts.scheme):
                 continue
             if connect:
+                if not allows and (rule.methods is not None or rule.paths is not None):
+                    pending = pending or rule  # decided on each request inside the tunnel
+                    continue
+                if pending is not None and rule.tls is TlsMode.PASSTHROUGH:
+                    rule = pending  # nothing inside a passthrough tunnel is seen: fail closed
                 return Evaluation(self._matched(rule, facts, host), rule, host)
-            best = max(best, 1)
+            if allows:
+                best = max(best, 1)
             if not rule.matches_methods(methods):
                 continue
-            best = 2
+            if allows:
+                best = 2
             if rule.paths is not None and not any(p.matches(segments) for p in rule.paths):  # type: ignore[arg-type]
                 continue
             return Evaluation(self._matched(rule, facts, host), rule, host)
+        if best < 0:
+            return Evaluation(
+                deny(Reason.HOST_NOT_ALLOWED, None, f"no rule allows host {host.name}"), None, host
+            )
         reason = _STAGE_REASON[best]
         what = {
             Reason.PORT_NOT_ALLOWED: f"port {facts.port}",
