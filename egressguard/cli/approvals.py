@@ -14,8 +14,9 @@ from typing import Any
 
 
 def _token(args: argparse.Namespace) -> str:
-    if args.token_file:
-        return Path(args.token_file).read_text("utf-8").strip().splitlines()[0].rpartition(":")[2]
+    token_file = args.token_file or os.environ.get("EGRESSGUARD_ADMIN_TOKEN_FILE")
+    if token_file:
+        return Path(token_file).read_text("utf-8").strip().splitlines()[0].rpartition(":")[2]
     if os.environ.get("EGRESSGUARD_ADMIN_TOKEN"):
         return os.environ["EGRESSGUARD_ADMIN_TOKEN"].strip()
     return (Path(args.confdir).expanduser() / "admin-token").read_text("utf-8").strip()

@@ -12,6 +12,8 @@ from egressguard import __version__
 from egressguard.decision import Reason, Verdict
 
 # Decisions are fast (microseconds) unless a body is scanned or a person approves.
+ALERTING_REASONS = (Reason.SECRET_DETECTED, Reason.BULK_DATA_DETECTED, Reason.PRIVATE_ADDRESS, Reason.INTERNAL_ERROR)
+
 DECISION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
 
@@ -59,6 +61,11 @@ class EgressMetrics:
             self.policy_reloads.labels(result=result)
         for verdict in Verdict:
             self.request_bytes.labels(decision=verdict.value)
+        # Alerting series exist from the start at 0: Prometheus' increase() cannot see the
+        # first increment of a series that appears with value 1.
+        for verdict in (Verdict.DENY, Verdict.AUDIT):
+            for reason in ALERTING_REASONS:
+                self.requests.labels(decision=verdict.value, reason=reason.value)
 
     def count_decision(self, verdict: Verdict, reason: Reason | None, nbytes: int, seconds: float) -> None:
         self.requests.labels(decision=verdict.value, reason=reason.value if reason else "").inc()

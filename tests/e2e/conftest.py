@@ -47,24 +47,73 @@ def tls_upstream(test_ca: trustme.CA) -> Iterator[RecordingServer]:
 ProxyFactory = Callable[..., ProxyProcess]
 
 
-@pytest.fixture
-def start_proxy(tmp_path: Path, upstream_ca_file: Path) -> Iterator[ProxyFactory]:
-    started: list[ProxyProcess] = []
+class Starter:
+    """Starts proxies with a generated policy directory; stops them all at the end."""
 
-    def start(policy: str, *, resolve: dict[str, str] | None = None, extra_args: list[str] | None = None,
-              env: dict[str, str] | None = None, files: dict[str, str] | None = None) -> ProxyProcess:
-        pdir = tmp_path / f"policy{len(started)}"
+    def __init__(self, base: Path, upstream_ca_file: Path) -> None:
+        self.base = base
+        self.upstream_ca_file = upstream_ca_file
+        self.started: list[ProxyProcess] = []
+
+    def __call__(
+        self,
+        policy: str,
+        *,
+        resolve: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        files: dict[str, str] | None = None,
+    ) -> ProxyProcess:
+        n = len(self.started)
+        pdir = self.base / f"policy{n}"
         pdir.mkdir()
         (pdir / "policy.yaml").write_text(policy)
         for name, text in (files or {}).items():
             (pdir / name).write_text(text)
-        resolved = {n: "127.0.0.1" for n in NAMES}
+        resolved = {name: "127.0.0.1" for name in NAMES}
         resolved.update(resolve or {})
-        proxy = ProxyProcess(pdir / "policy.yaml", tmp_path / f"conf{len(started)}", resolve=resolved,
-                             extra_args=["--upstream-ca", str(upstream_ca_file), *(extra_args or [])], env=env)
-        started.append(proxy)
+        proxy = ProxyProcess(
+            pdir / "policy.yaml",
+            self.base / f"conf{n}",
+            resolve=resolved,
+            extra_args=["--upstream-ca", str(self.upstream_ca_file), *(extra_args or [])],
+            env=env,
+        )
+        self.started.append(proxy)
         return proxy
 
-    yield start
-    for proxy in started:
-        proxy.stop()
+    def stop_all(self) -> None:
+        for proxy in self.started:
+            proxy.stop()
+
+
+@pytest.fixture
+def start_proxy(tmp_path: Path, upstream_ca_file: Path) -> Iterator[ProxyFactory]:
+    starter = Starter(tmp_path, upstream_ca_file)
+    yield starter
+    starter.stop_all()
+
+
+@pytest.fixture(scope="module")
+def start_module_proxy(
+    tmp_path_factory: pytest.TempPathFactory, upstream_ca_file: Path
+) -> Iterator[ProxyFactory]:
+    starter = Starter(tmp_path_factory.mktemp("proxy"), upstream_ca_file)
+    yield starter
+    starter.stop_all()
+
+
+@pytest.fixture(scope="module")
+def module_upstream() -> Iterator[RecordingServer]:
+    server = RecordingServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def module_tls_upstream(test_ca: trustme.CA) -> Iterator[RecordingServer]:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert(*NAMES).configure_cert(ctx)
+    server = RecordingServer(tls_context=ctx)
+    yield server
+    server.close()

@@ -19,12 +19,32 @@ STARTUP_TIMEOUT = 30.0
 
 
 class ProxyProcess:
-    def __init__(self, policy: Path, confdir: Path, *, resolve: dict[str, str] | None = None,
-                 extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        policy: Path,
+        confdir: Path,
+        *,
+        resolve: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         args = [
-            sys.executable, "-m", "egressguard", "run", "--policy", str(policy),
-            "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--admin", "127.0.0.1:0",
-            "--confdir", str(confdir), "--shutdown-grace", "3",
+            sys.executable,
+            "-m",
+            "egressguard",
+            "run",
+            "--policy",
+            str(policy),
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+            "--admin",
+            "127.0.0.1:0",
+            "--confdir",
+            str(confdir),
+            "--shutdown-grace",
+            "3",
         ]
         for host, addr in (resolve or {}).items():
             args += ["--resolve", f"{host}={addr}"]
@@ -46,7 +66,9 @@ class ProxyProcess:
         started = self.wait_for(lambda e: e.get("event") == "egressguard.started", STARTUP_TIMEOUT)
         if started is None:
             self.stop()
-            raise RuntimeError("proxy did not start:\n" + "".join(self.stderr[-30:]) + "".join(self.lines[-30:]))
+            raise RuntimeError(
+                "proxy did not start:\n" + "".join(self.stderr[-30:]) + "".join(self.lines[-30:])
+            )
         self.started = started
         self.port = int(started["listen"].rsplit(":", 1)[1])
         self.metrics_url = "http://" + started["metrics"]
@@ -119,8 +141,9 @@ class ProxyProcess:
             s.sendall(data)
             return read_response(s, timeout)
 
-    def tunnel(self, target: str, *, sni: str | None, request: bytes, ca: Path | None = None,
-               timeout: float = 10.0) -> tuple[bytes, bytes]:
+    def tunnel(
+        self, target: str, *, sni: str | None, request: bytes, ca: Path | None = None, timeout: float = 10.0
+    ) -> tuple[bytes, bytes]:
         """CONNECT to `target`, then TLS with `sni` (our CA trusted), send `request`.
         Returns (CONNECT answer, answer inside the tunnel)."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
@@ -173,9 +196,8 @@ def read_response(s: socket.socket, timeout: float) -> bytes:
             if b"\r\n\r\n" in data:
                 head, body = data.split(b"\r\n\r\n", 1)
                 for line in head.split(b"\r\n")[1:]:
-                    if line.lower().startswith(b"content-length:"):
-                        if len(body) >= int(line.split(b":", 1)[1]):
-                            return data
+                    if line.lower().startswith(b"content-length:") and len(body) >= int(line.split(b":", 1)[1]):
+                        return data
             chunk = s.recv(65536)
             if not chunk:
                 return data

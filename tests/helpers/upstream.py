@@ -74,8 +74,10 @@ class RecordingServer:
         client.settimeout(10)
         try:
             if self.tls_context is not None:
+
                 def sni_cb(_sock: ssl.SSLSocket, name: str | None, _ctx: ssl.SSLContext) -> None:
                     conn.sni = name
+
                 ctx = self.tls_context
                 ctx.sni_callback = sni_cb
                 client = ctx.wrap_socket(client, server_side=True)
@@ -115,16 +117,20 @@ class RecordingServer:
                         body, buf = rest[:length], rest[length:]
                     payload = self.response_body
                     if payload is None:
-                        payload = json.dumps({
-                            "method": method, "path": path,
-                            "headers": [[k.strip(), v.strip()] for k, v in headers],
-                            "body_len": len(body),
-                        }).encode()
+                        payload = json.dumps(
+                            {
+                                "method": method,
+                                "path": path,
+                                "headers": [[k.strip(), v.strip()] for k, v in headers],
+                                "body_len": len(body),
+                            }
+                        ).encode()
                     extra = "".join(f"{k}: {v}\r\n" for k, v in self.extra_headers)
                     client.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                         + extra.encode()
-                        + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload
+                        + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                        + payload
                     )
         except (OSError, ssl.SSLError, ValueError):
             return
