@@ -40,12 +40,10 @@ BULK_ARCHIVE: Final = "bulk_archive"
 UNDECODABLE: Final = "undecodable_body"
 BULK_DETECTORS: Final = frozenset({BULK_EMAILS, BULK_CARDS, BULK_ARCHIVE, UNDECODABLE})
 
-# Bounded work: more prefilter hits or candidate runs than this in one buffer is not traffic but
+# Bounded work: more prefilter hits than this in one buffer is not traffic but
 # an attack on the scanner, and is treated as unscannable.
 MAX_HITS_BASE: Final = 20_000
-MAX_HITS_PER_BYTES: Final = 256
-MAX_RUNS_BASE: Final = 20_000
-MAX_RUNS_PER_BYTES: Final = 256
+MAX_HITS_PER_BYTES: Final = 64
 RUN_MIN: Final = 32  # shortest base64/hex run decoded (24 bytes of payload)
 _RUN_CLASS = rb"A-Za-z0-9+/_-"
 _RUN_END = re.compile(rb"[^" + _RUN_CLASS + rb"]")
@@ -428,11 +426,7 @@ class Scanner:
             return True
 
         pos = 0
-        cap = MAX_RUNS_BASE + len(data) // MAX_RUNS_PER_BYTES
-        while pos < len(data):
-            if len(runs) > cap:
-                self._undecodable(req, _child(location, "dense"))
-                break
+        while pos < len(data):  # each run is >= RUN_MIN bytes: at most len/RUN_MIN iterations
             found.clear()
             with contextlib.suppress(hyperscan.ScanTerminated):
                 self._runs_db.scan(view[pos:], match_event_handler=on_match, scratch=self._runs_scratch)  # type: ignore[type-var]
