@@ -148,8 +148,22 @@ class HostPattern:
         return not host.is_ip and host.name.endswith("." + self.suffix)
 
 
+def _refuse_url_or_port(raw: str) -> None:
+    """A URL or `host:port` where a host belongs: say so, rather than "not valid IPv6"."""
+    if "://" in raw:
+        name = raw.split("://", 1)[1].split("/", 1)[0]
+        raise HostError(f'"{raw}" is a URL; write the host name alone, e.g. "{name}"')
+    name, sep, port = raw.rpartition(":")
+    if sep and port.isdigit() and (name.endswith("]") or (name and ":" not in name)):
+        raise HostError(
+            f'"{raw}" has a port; write the host alone and the port under the rule\'s ports, '
+            f'e.g. hosts: ["{name}"] and ports: [{port}]'
+        )
+
+
 def parse_host_pattern(raw: str) -> HostPattern:
     """Parse a policy host entry. Raises HostError with a message that suggests the fix."""
+    _refuse_url_or_port(raw)
     if raw == "*" or raw == "*.":
         raise HostError(f'"{raw}" matches every host; list the hosts you mean, e.g. "*.example.com"')
     if raw.startswith("*."):
