@@ -36,6 +36,7 @@ class FlowState:
     rule: Rule | None = None
     decision: Decision | None = None
     audit_reason: Reason | None = None  # audit mode: the first reason enforce would have denied
+    audit_reasons: list[Reason] = field(default_factory=list)  # ...and every other one
     findings: list[Finding] = field(default_factory=list)
     recorded: bool = False
     approver: str | None = None

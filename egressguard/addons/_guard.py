@@ -94,6 +94,8 @@ def refuse(stage: Stage, flow: http.HTTPFlow, state: _flowstate.FlowState, decis
     if state.audit and decision.reason is not Reason.INTERNAL_ERROR:
         if state.audit_reason is None:
             state.audit_reason = decision.reason
+        if decision.reason is not None and decision.reason not in state.audit_reasons:
+            state.audit_reasons.append(decision.reason)
         return False
     state.decision = decision
     flow.request.headers.pop("expect", None)  # no "100 Continue": we will not read on

@@ -3,16 +3,20 @@ client's WebSocket messages, for secrets and bulk data. Also enforces `max_body`
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import time
 
 from mitmproxy import http
 
 from egressguard.addons import _flowstate
 from egressguard.addons._flowstate import FlowState
-from egressguard.addons._guard import Stage, guarded, refuse
+from egressguard.addons._guard import Stage, guarded, guarded_async, refuse
 from egressguard.decision import Decision, Reason, deny
 from egressguard.scanning import ScanResult
+
+INLINE_SCAN_BYTES = 256 * 1024
 
 
 def _rule_id(state: FlowState) -> str | None:
@@ -39,8 +43,8 @@ class BodyScanner(Stage):
                 ),
             )
 
-    @guarded
-    def request(self, flow: http.HTTPFlow) -> None:
+    @guarded_async
+    async def request(self, flow: http.HTTPFlow) -> None:
         state = _flowstate.of(flow)
         if state is None or state.recorded or flow.response is not None:
             return
@@ -59,8 +63,8 @@ class BodyScanner(Stage):
             ),
         ):
             return
-        scanner = state.compiled.scanner_for(state.rule)
-        result = scanner.scan_request(
+        scan = functools.partial(
+            state.compiled.scanner_for(state.rule).scan_request,
             url=req.url,
             headers=[(k, v) for k, v in req.headers.items(multi=True)],
             body=body,
@@ -68,6 +72,8 @@ class BodyScanner(Stage):
             content_type=req.headers.get("content-type"),
             exempt=state.compiled.secrets.allowed_for(state.canonical_host),
         )
+        # A large body is scanned on a worker thread so that it cannot stall other flows.
+        result = await asyncio.to_thread(scan) if len(body) > INLINE_SCAN_BYTES else scan()
         self._apply(flow, state, result)
 
     def _apply(self, flow: http.HTTPFlow, state: FlowState, result: ScanResult) -> bool:

@@ -85,6 +85,8 @@ class DecisionRecorder:
             "approver": state.approver,
         }
         extra: dict[str, Any] = dict(event)
+        if state.audit_reasons:
+            extra["audit_reasons"] = [r.value for r in state.audit_reasons]
         self._log.info("egress.decision", **extra)
         self._metrics.count_decision(verdict, reason, state.body_bytes, seconds)
         if final:

@@ -75,7 +75,7 @@ def collect(lines: list[str]) -> dict[tuple[str, int, str], Seen]:
         method = str(event.get("method", ""))
         scheme = str(event.get("scheme") or "")
         entry = seen[(host, port, scheme if method != "CONNECT" else "")]
-        if event.get("reason") == "private_address":
+        if "private_address" in (event.get("reason"), *(event.get("audit_reasons") or ())):
             entry.private = True
         if method == "CONNECT" or not _METHOD.match(method):
             continue

@@ -18,25 +18,13 @@ EMAIL = re.compile(
 )
 EMAIL_PREFILTER = rb"[A-Za-z0-9._%+-]@[A-Za-z0-9-]{1,63}\.[A-Za-z]{2}"
 EMAIL_REACH = (80, 300)
-# Documentation and placeholder domains never count (RFC 2606 / RFC 6761).
-_RESERVED = (
-    b"example.com",
-    b"example.org",
-    b"example.net",
-    b".example",
-    b".test",
-    b".invalid",
-    b".localhost",
-)
+# Every distinct address counts, documentation domains (example.com) included: a dump is a
+# dump whatever its domain, and 50 distinct addresses do not occur in ordinary requests.
 
 
 def find_emails(data: bytes, start: int, end: int) -> Iterator[bytes]:
     for m in EMAIL.finditer(data, start, end):
-        addr = m.group().lower()
-        domain = addr.rpartition(b"@")[2]
-        if domain.endswith(_RESERVED) or domain in (b"example.com", b"example.org", b"example.net"):
-            continue
-        yield addr
+        yield m.group().lower()
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import base64
 import bisect
 import contextlib
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -236,9 +237,17 @@ class Scanner:
         add(EMAIL_PREFILTER, _EMAIL, 0)
         self._tags = tags
         self._db = _compile(exprs, flags)
-        self._scratch = hyperscan.Scratch(self._db)
         self._runs_db = _compile([rb"[" + _RUN_CLASS + rb"]{%d}" % RUN_MIN], [0])
-        self._runs_scratch = hyperscan.Scratch(self._runs_db)
+        # Hyperscan scratch space may be used by one thread at a time: one pair per thread
+        # (the proxy scans large bodies off its event loop).
+        self._local = threading.local()
+
+    def _scratches(self) -> tuple[hyperscan.Scratch, hyperscan.Scratch]:
+        pair: tuple[hyperscan.Scratch, hyperscan.Scratch] | None = getattr(self._local, "pair", None)
+        if pair is None:
+            pair = (hyperscan.Scratch(self._db), hyperscan.Scratch(self._runs_db))
+            self._local.pair = pair
+        return pair
 
     # -- public API --------------------------------------------------------------------------------------
 
@@ -410,7 +419,7 @@ class Scanner:
             return len(hits) > cap
 
         try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratches()[0])
         except hyperscan.ScanTerminated:
             self._undecodable(req, _child(location, "dense"))
         return hits
@@ -429,7 +438,7 @@ class Scanner:
         while pos < len(data):  # each run is >= RUN_MIN bytes: at most len/RUN_MIN iterations
             found.clear()
             with contextlib.suppress(hyperscan.ScanTerminated):
-                self._runs_db.scan(view[pos:], match_event_handler=on_match, scratch=self._runs_scratch)  # type: ignore[type-var]
+                self._runs_db.scan(view[pos:], match_event_handler=on_match, scratch=self._scratches()[1])  # type: ignore[type-var]
             if not found:
                 break
             start = pos + found[0] - RUN_MIN
@@ -659,7 +668,12 @@ class Scanner:
         if not self._unscannable_denies:
             findings = tuple(f for f in findings if f.detector != UNDECODABLE)
         reason: Reason | None = None
-        if any(f.detector not in BULK_DETECTORS for f in findings):
+        # Card numbers that reach the bulk threshold are reported as the bulk they are.
+        bulk_cards = any(f.detector == "bulk_cards" for f in findings)
+        if any(
+            f.detector not in BULK_DETECTORS and not (bulk_cards and f.detector == "payment_card")
+            for f in findings
+        ):
             reason = Reason.SECRET_DETECTED
         elif findings:
             reason = Reason.BULK_DATA_DETECTED

@@ -12,7 +12,7 @@ from egressguard.scanning.filters.heuristic import is_sequential
 # ref: https://www.iso.org/standard/70484.html (ISO/IEC 7812-1, the Luhn check digit)
 # Digits in groups separated by nothing, or consistently by single spaces or dashes.
 PATTERN = re.compile(
-    rb"(?<![0-9A-Za-z_.,/:+-])(?:[0-9]{13,19}|[0-9]{4}(?:([ -])[0-9]{3,6}){2,4})(?![0-9A-Za-z_/-]|[.,:][0-9])"
+    rb"(?<![0-9A-Za-z_./+-])(?:[0-9]{13,19}|[0-9]{4}(?:([ -])[0-9]{3,6}){2,4})(?![0-9A-Za-z_/-]|[.,:][0-9])"
 )
 _DIGITS = re.compile(rb"[^0-9]")
 # Bare digits right after an id-like key, or as a JSON/CSV number next to other numbers, are ids.
