@@ -120,10 +120,13 @@ class AddressGuard(Stage):
             )
 
     def server_connected(self, data: server_hooks.ServerConnectionHookData) -> None:
-        # Give the connection its name back, so mitmproxy reuses it for the same host.
+        # Give the connection its name back, so mitmproxy reuses it for the same host (and
+        # only for it: the name was vetted for this client). `Server.__setattr__` refuses
+        # to rename an open connection, so this bypasses it: the socket is already bound to
+        # the vetted address, only the label mitmproxy matches requests against changes.
         original = self._names.pop(data.server.id, None)
         if original is not None:
-            data.server.address = original
+            object.__setattr__(data.server, "address", original)
 
     def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
         self._names.pop(data.server.id, None)
