@@ -14,7 +14,7 @@ from egressguard.addons import _flowstate
 from egressguard.addons._guard import Stage, guarded, refuse
 from egressguard.addons.connections import Connections
 from egressguard.addons.decision_recorder import DecisionRecorder
-from egressguard.decision import Reason, Verdict, deny
+from egressguard.decision import Reason, Verdict, allow, deny
 from egressguard.policy.engine import RequestFacts
 from egressguard.policy.hosts import Host, HostError, canonical_host
 from egressguard.policy.model import TlsMode
@@ -28,6 +28,38 @@ def _split_hostport(value: str) -> tuple[str, int | None]:
         return url.parse_authority(value, check=True)
     except ValueError as exc:
         raise HostError(f"{value!r} is not a valid host[:port]") from exc
+
+
+def _override_methods(req: http.Request) -> tuple[str, ...]:
+    """Methods claimed by override headers and the `_method` query parameter."""
+    extra = tuple(
+        dict.fromkeys(
+            v.strip().upper() for h in OVERRIDE_HEADERS for v in req.headers.get_all(h) if v.strip()
+        )
+    )
+    return extra + (
+        tuple(v.upper() for v in req.query.get_all("_method") if v) if "_method" in req.query else ()
+    )
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_methods(req: http.Request) -> tuple[str, ...]:
+    """Methods claimed by `_method` fields of a form body (any value we cannot read as a
+    form is left to the body scanner)."""
+    ctype = req.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if (
+        ctype not in _FORM_TYPES
+        or not req.raw_content
+        or b"_method" not in (req.get_content(strict=False) or b"")
+    ):
+        return ()
+    if ctype == _FORM_TYPES[0]:
+        values = req.urlencoded_form.get_all("_method")
+    else:
+        values = [v.decode("utf-8", "replace") for v in req.multipart_form.get_all(b"_method")]
+    return tuple(dict.fromkeys(v.strip().upper() for v in values if v.strip()))
 
 
 class PolicyEnforcer(Stage):
@@ -51,7 +83,8 @@ class PolicyEnforcer(Stage):
         if ev.decision.denies and refuse(self, flow, state, ev.decision):
             return
         conn.passthrough = ev.rule is not None and ev.rule.tls is TlsMode.PASSTHROUGH
-        state.decision = ev.decision
+        # audit mode lets a would-be denial through; its line (if any) says "audit"
+        state.decision = allow(ev.decision.rule) if ev.decision.denies else ev.decision
 
     @guarded
     def requestheaders(self, flow: http.HTTPFlow) -> None:
@@ -85,12 +118,7 @@ class PolicyEnforcer(Stage):
                     return
             req.data.host, req.data.port = conn.connect_host.name, conn.connect_port
             state.port = conn.connect_port
-        extra = tuple(
-            dict.fromkeys(
-                v.strip().upper() for h in OVERRIDE_HEADERS for v in req.headers.get_all(h) if v.strip()
-            )
-        )
-        extra += tuple(v.upper() for v in req.query.get_all("_method") if v) if "_method" in req.query else ()
+        extra = _override_methods(req)
         ev = state.compiled.engine.evaluate(
             RequestFacts(
                 host=req.host,
@@ -105,14 +133,46 @@ class PolicyEnforcer(Stage):
             state.host = ev.host.name
         state.canonical_host, state.rule = ev.host, ev.rule
         if ev.decision.denies:
-            refuse(self, flow, state, ev.decision)
+            if not refuse(self, flow, state, ev.decision):
+                state.decision = allow(ev.decision.rule)  # audit: passes, logged as "audit"
             return
         if ev.decision.verdict is Verdict.HOLD and state.audit:
-            state.decision = ev.decision.__class__(
-                Verdict.ALLOW, None, ev.decision.rule, "audit: would be held"
-            )
+            state.decision = allow(ev.decision.rule, "audit mode: not held for approval")
             return
         state.decision = ev.decision
+
+    @guarded
+    def request(self, flow: http.HTTPFlow) -> None:
+        """A `_method` field in a form body overrides the method for Rails, Laravel and
+        Symfony alike: it must be allowed too, like the query parameter and headers."""
+        state = _flowstate.of(flow)
+        if state is None or state.recorded or flow.response is not None or state.decision is None:
+            return
+        if state.decision.denies:
+            return
+        extra = _form_methods(flow.request)
+        if not extra:
+            return
+        req = flow.request
+        ev = state.compiled.engine.evaluate(
+            RequestFacts(
+                host=req.host,
+                port=req.port,
+                method=req.method,
+                path=state.path,
+                scheme=req.scheme,
+                extra_methods=(*_override_methods(req), *extra),
+            )
+        )
+        if ev.decision.verdict is not state.decision.verdict or ev.rule is not state.rule:
+            decision = ev.decision
+            if not decision.denies:
+                decision = deny(
+                    Reason.METHOD_NOT_ALLOWED,
+                    ev.rule.id if ev.rule else None,
+                    "a _method form field changes which rule applies",
+                )
+            refuse(self, flow, state, decision)
 
     def _host_mismatch(self, flow: http.HTTPFlow, conn: _flowstate.ConnState | None) -> str | None:
         """Why the names this request gives for its host disagree, or None."""
@@ -131,9 +191,11 @@ class PolicyEnforcer(Stage):
         hosts = req.headers.get_all("host")
         if len(hosts) > 1:
             return "more than one Host header"
-        for label, value in [("Host", h) for h in hosts] + (
-            [(":authority", req.authority)] if req.is_http2 and req.authority else []
-        ):
+        # The request target's authority: HTTP/2 `:authority`, or an HTTP/1 absolute-form
+        # URL. Inside a tunnel an upstream that honours absolute-form (RFC 9112 3.2.2) would
+        # route by it and ignore Host, so it must name the CONNECT host too.
+        authority = [(":authority" if req.is_http2 else "URL", req.authority)] if req.authority else []
+        for label, value in [("Host", h) for h in hosts] + authority:
             try:
                 host, port = _split_hostport(value)
             except HostError as exc:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Generator
 from typing import Any
 
+from mitmproxy import connection
 from mitmproxy.proxy import commands, events, layer, layers
 from mitmproxy.proxy.layers import tls
 
@@ -21,7 +22,7 @@ from egressguard.addons._flowstate import ConnState, FlowState, new_request_id
 from egressguard.addons._guard import Stage, where
 from egressguard.addons.connections import Connections
 from egressguard.addons.decision_recorder import DecisionRecorder
-from egressguard.decision import Reason, allow, deny
+from egressguard.decision import Decision, Reason, allow, deny
 from egressguard.observability.logging import get_logger
 from egressguard.policy.hosts import HostError, canonical_host
 from egressguard.runtime import Runtime
@@ -43,6 +44,14 @@ class _Refuse(layer.Layer):
             yield commands.CloseConnection(self.context.client)
 
 
+def _below(stack: list[layer.Layer], chosen: layer.Layer) -> list[layer.Layer]:
+    """The layers under `chosen` (the context lists the chosen stack too, once placed)."""
+    for i, lay in enumerate(stack):
+        if lay is chosen:
+            return stack[:i]
+    return stack
+
+
 def _http_403(body: bytes, reason: Reason) -> bytes:
     head = (
         f"HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\nx-egressguard-reason: {reason.value}\r\n"
@@ -55,6 +64,12 @@ class TunnelGuard(Stage):
     def __init__(self, runtime: Runtime, recorder: DecisionRecorder, connections: Connections) -> None:
         super().__init__(runtime, recorder)
         self.connections = connections
+        # Passthrough tunnels intercepted because their SNI disagreed: the HTTP inside is
+        # let on to the enforcer, which answers every request with host_mismatch.
+        self._intercepted: set[str] = set()
+
+    def client_disconnected(self, client: connection.Client) -> None:
+        self._intercepted.discard(client.id)
 
     def _tunnel_line(self, conn: ConnState, decision: Any) -> FlowState:
         assert conn.connect_state is not None
@@ -68,6 +83,16 @@ class TunnelGuard(Stage):
         state.decision = decision
         self.recorder.record(state, decision)
         return state
+
+    def _refuse(self, nextlayer: layer.NextLayer, conn: ConnState | None, decision: Decision) -> None:
+        """Write the tunnel's line, answer a 403 the client can read (if it spoke first,
+        it may speak HTTP) and close: nothing is relayed."""
+        payload = b""
+        if conn is not None and conn.connect_state is not None:
+            state = self._tunnel_line(conn, decision)
+            reason = decision.reason or Reason.INTERNAL_ERROR
+            payload = _http_403(_denial.body(decision, state.request_id), reason)
+        nextlayer.layer = _Refuse(nextlayer.context, payload)
 
     def next_layer(self, nextlayer: layer.NextLayer) -> None:
         try:
@@ -84,18 +109,22 @@ class TunnelGuard(Stage):
             return
         conn = self.connections.peek(nextlayer.context.client)
         if isinstance(chosen, _RAW) and not (isinstance(chosen, layers.TCPLayer) and chosen.flow is None):
-            decision = deny(Reason.PROTOCOL_NOT_ALLOWED, None, "non-HTTP data in a tunnel")
-            payload = b""
-            if conn is not None and conn.connect_state is not None:
-                state = self._tunnel_line(conn, decision)
-                payload = _http_403(_denial.body(decision, state.request_id), Reason.PROTOCOL_NOT_ALLOWED)
-            nextlayer.layer = _Refuse(nextlayer.context, payload)
+            self._refuse(nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "non-HTTP data in a tunnel"))
+            return
+        if isinstance(chosen, (tls.ServerTLSLayer, tls.ClientTLSLayer)) and any(
+            isinstance(lay, tls.ClientTLSLayer) for lay in _below(nextlayer.context.layers, chosen)
+        ):
+            # TLS inside the TLS we intercepted: what it carries could not be inspected.
+            self._refuse(nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "TLS inside TLS"))
             return
         if conn is None or not conn.passthrough or conn.connect_host is None:
             return
+        if nextlayer.context.client.id in self._intercepted:
+            return
         if not isinstance(chosen, tls.ServerTLSLayer):
             conn.passthrough = False
-            self._tunnel_line(
+            self._refuse(
+                nextlayer,
                 conn,
                 deny(
                     Reason.PROTOCOL_NOT_ALLOWED,
@@ -103,7 +132,6 @@ class TunnelGuard(Stage):
                     "a tls: passthrough host must be reached with TLS",
                 ),
             )
-            nextlayer.layer = _Refuse(nextlayer.context, b"")
             return
         try:
             hello = tls.parse_client_hello(nextlayer.data_client())
@@ -119,6 +147,7 @@ class TunnelGuard(Stage):
             except HostError:
                 sni_ok = False
         if not sni_ok:
+            self._intercepted.add(nextlayer.context.client.id)
             return  # intercept; every request in it is refused host_mismatch
         rule_id = conn.connect_rule.id if conn.connect_rule else None
         self._tunnel_line(conn, allow(rule_id, "tls passthrough"))
