@@ -8,10 +8,11 @@ must pass are checked to reach the upstream. One proxy serves the whole module.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,35 @@ class Env:
                 self.tls.connection_count, len(self.tls.received))
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path) -> Iterator[Env]:
+@contextlib.contextmanager
+def start_env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path,
+              policy: Callable[[int, int], str], resolve: list[str], extra_args: list[str] | None = None,
+              ) -> Iterator[Env]:
+    """A proxy for a whole module, with a plain and a TLS recording upstream;
+    `policy(P, T)` gets their ports. Shared by the other adversarial modules."""
     plain = RecordingServer()
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     test_ca.issue_cert("allowed.test", "other.test", "api.example.test", "upload.example.test").configure_cert(ctx)
     tls = RecordingServer(tls_context=ctx)
-    P, T = plain.port, tls.port
-    policy = f"""
+    d = tmp_path_factory.mktemp("adv")
+    (d / "policy.yaml").write_text(policy(plain.port, tls.port))
+    try:
+        proxy = ProxyProcess(d / "policy.yaml", d / "conf", resolve={n: "127.0.0.1" for n in resolve},
+                             extra_args=["--upstream-ca", str(upstream_ca_file), *(extra_args or [])])
+    except Exception:
+        plain.close()
+        tls.close()
+        raise
+    try:
+        yield Env(proxy, plain, tls, upstream_ca_file)
+    finally:
+        proxy.stop()
+        plain.close()
+        tls.close()
+
+
+def hosts_policy(P: int, T: int) -> str:
+    return f"""
 version: 1
 rules:
   - id: allowed
@@ -67,16 +89,12 @@ rules:
     tls: passthrough
     private_networks: allow
 """
-    d = tmp_path_factory.mktemp("advhosts")
-    (d / "policy.yaml").write_text(policy)
-    proxy = ProxyProcess(d / "policy.yaml", d / "conf", resolve={n: "127.0.0.1" for n in RESOLVED},
-                         extra_args=["--upstream-ca", str(upstream_ca_file)])
-    try:
-        yield Env(proxy, plain, tls, upstream_ca_file)
-    finally:
-        proxy.stop()
-        plain.close()
-        tls.close()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path) -> Iterator[Env]:
+    with start_env(tmp_path_factory, test_ca, upstream_ca_file, hosts_policy, RESOLVED) as e:
+        yield e
 
 
 def strip_connect(resp: bytes) -> bytes:
