@@ -90,6 +90,9 @@ class Engine:
                 host,
             )
         methods = (facts.method, *facts.extra_methods)
+        # Servers such as Tomcat drop ";params" from a segment before routing, so
+        # "/admin;x/secret" reaches "/admin/secret": a deny rule also sees the path that way.
+        stripped = tuple(s.split(";", 1)[0] for s in segments) if segments else segments
         # How far the best *allow* rule got: a deny rule that does not apply says nothing
         # about why the request is not allowed. -1: no allow rule names the host.
         best = -1
@@ -113,7 +116,10 @@ class Engine:
                 continue
             if allows:
                 best = 2
-            if rule.paths is not None and not any(p.matches(segments) for p in rule.paths):  # type: ignore[arg-type]
+            if rule.paths is not None and not any(
+                p.matches(segments) or (not allows and p.matches(stripped))  # type: ignore[arg-type]
+                for p in rule.paths
+            ):
                 continue
             return Evaluation(self._matched(rule, facts, host), rule, host)
         if best < 0:
