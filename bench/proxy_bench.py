@@ -10,10 +10,13 @@ same load, alternating which goes first each round:
   c. one new TLS connection per request (TCP + CONNECT + 2 handshakes + GET)
   d. 64 KiB POST bodies over keep-alive HTTP (egressguard scans them: secrets + bulk)
 
+Default: 5 rounds of 2 s throughput + 1 s latency phases per scenario and proxy (~2.5 min).
 Each (scenario, proxy, round) has a throughput phase (closed loop, `--concurrency`
 connections) and an unloaded latency phase (one connection, one request at a time). The
 report gives medians over rounds: requests/s and p50/p99 under load, p50/p99 unloaded,
-the ratio egressguard/mitmdump and the p50 latency egressguard adds.
+the ratio egressguard/mitmdump and the p50 latency egressguard adds. The proxies' CPU time
+per request (from /proc) gives a second ratio, mitmdump µs/req ÷ egressguard µs/req, that
+other load on the machine barely disturbs (it measures work, not share of a core).
 
 Equivalent work: egressguard is given the target as the name `bench.test`, answered
 in-process by `--resolve bench.test=127.0.0.1` (no DNS); mitmdump is given `127.0.0.1`
@@ -231,6 +234,41 @@ def start_mitmdump(workdir: Path, upstream_ca: Path, cpus: set[int] | None) -> P
     )  # fmt: skip
     wait_listening(port, proc)
     return Proxy("mitmdump", proc, port, confdir / "mitmproxy-ca-cert.pem", "127.0.0.1")
+
+
+CORE_SERVER = '''
+import asyncio, sys
+from mitmproxy import options
+from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
+from mitmproxy.master import Master
+
+async def main(port, confdir, ca):
+    opts = options.Options()
+    m = Master(opts)
+    m.addons.add(core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig(),
+                 disable_h2c.DisableH2C())
+    opts.update(listen_host="127.0.0.1", listen_port=port, confdir=confdir, connection_strategy="lazy",
+                upstream_cert=False, ssl_verify_upstream_trusted_ca=ca, body_size_limit=str(21 * 1024 * 1024))
+    await m.run()
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3]))
+'''
+
+
+def start_core(workdir: Path, upstream_ca: Path, cpus: set[int] | None) -> Proxy:
+    """mitmproxy's Master with only the five core addons egressguard's `run` also loads
+    (no egressguard addons, no mitmdump defaults): what egressguard's addons add is the
+    difference to this."""
+    confdir = workdir / "core-conf"
+    confdir.mkdir(exist_ok=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CORE_SERVER, str(port), str(confdir), str(upstream_ca)],
+        stdout=subprocess.DEVNULL, stderr=open(workdir / "core.err", "wb"),  # noqa: SIM115
+        preexec_fn=_pin(cpus),
+    )  # fmt: skip
+    wait_listening(port, proc)
+    return Proxy("mitm-core", proc, port, confdir / "mitmproxy-ca-cert.pem", "127.0.0.1")
 
 
 def metric_sum(metrics_url: str, name: str) -> float:
@@ -537,7 +575,13 @@ async def bench(targets: list[Target], direct: Target | None, cfg: Config, log: 
                 )
             ]
             row["added_p50_ms"] = eg["idle_p50_ms"] - mm["idle_p50_ms"]
+            # robust to other load on the machine: proxy CPU time per request, inverted
+            row["cpu_ratio"] = mm["cpu_us_per_req"] / eg["cpu_us_per_req"] if eg["cpu_us_per_req"] else float("nan")
             row["target_ratio"] = 0.85 if sc.body else 0.90
+            core = row.get("mitm-core")
+            if core:
+                row["ratio_core"] = eg["rps"] / core["rps"] if core["rps"] else float("nan")
+                row["added_p50_core_ms"] = eg["idle_p50_ms"] - core["idle_p50_ms"]
         out[sc.key] = row
     return out
 
@@ -554,7 +598,7 @@ def report(res: dict[str, Any], meta: dict[str, Any]) -> str:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for key, row in res.items():
-        for name in ("egressguard", "mitmdump"):
+        for name in ("egressguard", "mitmdump", "mitm-core"):
             m = row.get(name)
             if not m:
                 continue
@@ -565,8 +609,9 @@ def report(res: dict[str, Any], meta: dict[str, Any]) -> str:
             )
     lines += [
         "",
-        "| scenario | ratio eg/mitm (target) | per round | added p50 ms (target ≤ 0.5) | direct req/s | met? |",
-        "|---|---:|---|---:|---:|---|",
+        "| scenario | ratio eg/mitm req/s (target) | per round | CPU-cost ratio | added p50 ms (target ≤ 0.5) "
+        "| direct req/s | met? |",
+        "|---|---:|---|---:|---:|---:|---|",
     ]
     for key, row in res.items():
         if "ratio" not in row:
@@ -575,9 +620,17 @@ def report(res: dict[str, Any], meta: dict[str, Any]) -> str:
         lines.append(
             f"| {key}. {row['title']} | {row['ratio']:.2f} (≥ {row['target_ratio']:.2f}) | "
             f"{', '.join(f'{x:.2f}' for x in row['ratio_rounds'] if x is not None)} | "
-            f"{row['added_p50_ms']:+.2f} | {row.get('direct_rps', float('nan')):.0f} | "
+            f"{row['cpu_ratio']:.2f} | {row['added_p50_ms']:+.2f} | {row.get('direct_rps', float('nan')):.0f} | "
             f"{'yes' if ok else 'NO'} |"
         )
+    if any("ratio_core" in row for row in res.values()):
+        lines += ["", "| scenario | eg / mitm-core req/s | eg CPU µs/req − core CPU µs/req | added p50 ms vs core |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for key, row in res.items():
+            if "ratio_core" in row:
+                extra = row["egressguard"]["cpu_us_per_req"] - row["mitm-core"]["cpu_us_per_req"]
+                lines.append(f"| {key}. {row['title']} | {row['ratio_core']:.2f} | {extra:+.0f} | "
+                             f"{row['added_p50_core_ms']:+.2f} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -590,6 +643,8 @@ def main() -> int:
     ap.add_argument("--only", choices=["egressguard", "mitmdump"], help="benchmark one proxy")
     ap.add_argument("--eg-host", choices=["name", "ip"], default="name",
                     help="egressguard target: bench.test via --resolve (default) or 127.0.0.1")  # fmt: skip
+    ap.add_argument("--with-core", action="store_true",
+                    help="also run mitmproxy with only the core addons egressguard loads (longer run)")  # fmt: skip
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     ap.add_argument("--no-direct", action="store_true", help="skip the client->upstream ceiling run")
     ap.add_argument("--rev", help="benchmark egressguard as committed at REV (git archive), not the working tree")
@@ -600,7 +655,7 @@ def main() -> int:
         cfg = Config(rounds=a.rounds or 1, duration=a.duration or 1.5, lat_duration=0.75, warmup=0.5,
                      concurrency=a.concurrency, direct=0.5)  # fmt: skip
     else:
-        cfg = Config(rounds=a.rounds or 3, duration=a.duration or 3.0, lat_duration=1.5, warmup=1.0,
+        cfg = Config(rounds=a.rounds or 5, duration=a.duration or 2.0, lat_duration=1.0, warmup=1.0,
                      concurrency=a.concurrency, direct=1.5)  # fmt: skip
 
     ncpu = len(os.sched_getaffinity(0))
@@ -637,6 +692,14 @@ def main() -> int:
                 time.sleep(0.1)
             targets.append(Target("mitmdump", mm, up.http_port, up.https_port,
                                   ssl.create_default_context(cafile=str(mm.ca)), mm.host))  # fmt: skip
+        if a.with_core:
+            core = start_core(work, up.ca, proxy_cpus)
+            procs.append(core)
+            deadline = time.monotonic() + 20
+            while not core.ca.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            targets.append(Target("mitm-core", core, up.http_port, up.https_port,
+                                  ssl.create_default_context(cafile=str(core.ca)), core.host))  # fmt: skip
         direct = None
         if not a.no_direct:
             direct = Target("direct", None, up.http_port, up.https_port,
