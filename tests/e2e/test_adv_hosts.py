@@ -42,7 +42,8 @@ class Env:
 
 @contextlib.contextmanager
 def start_env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path,
-              policy: Callable[[int, int], str], resolve: list[str], extra_args: list[str] | None = None,
+              policy: Callable[[int, int], str], resolve: list[str] | dict[str, str],
+              extra_args: list[str] | None = None,
               ) -> Iterator[Env]:
     """A proxy for a whole module, with a plain and a TLS recording upstream;
     `policy(P, T)` gets their ports. Shared by the other adversarial modules."""
@@ -53,7 +54,8 @@ def start_env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, ups
     d = tmp_path_factory.mktemp("adv")
     (d / "policy.yaml").write_text(policy(plain.port, tls.port))
     try:
-        proxy = ProxyProcess(d / "policy.yaml", d / "conf", resolve={n: "127.0.0.1" for n in resolve},
+        names = resolve if isinstance(resolve, dict) else {n: "127.0.0.1" for n in resolve}
+        proxy = ProxyProcess(d / "policy.yaml", d / "conf", resolve=names,
                              extra_args=["--upstream-ca", str(upstream_ca_file), *(extra_args or [])])
     except Exception:
         plain.close()
