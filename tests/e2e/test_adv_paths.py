@@ -66,6 +66,8 @@ CASES = [
     ("encoded-whole-segment", "/v1/%61%64%6d%69%6e/x", "denied_by_rule"),
     ("admin-back-into-admin", "/v1/admin/x/../../admin", "denied_by_rule"),
     ("very-long-traversal", LONG_BACK, "denied_by_rule"),
+    ("path-parameter", "/v1/admin;jsessionid=x/users", "denied_by_rule"),
+    ("path-parameter-empty", "/v1/admin;/users", "denied_by_rule"),
     # -- ambiguous encodings: denied path_not_allowed -----------------------------------
     ("encoded-slash", "/v1%2fadmin", "path_not_allowed"),
     ("encoded-slash-upper", "/v1/admin%2Fusers", "path_not_allowed"),
