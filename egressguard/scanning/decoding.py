@@ -348,6 +348,22 @@ class _Key:
     text: str
 
 
+# A JSON string token with no escapes, and whether a ":" follows it (then it is a key).
+_PLAIN_JSON_STRING = re.compile(rb'"([^"\\]*)"(\s*:)?')
+
+
+def plain_json_values(data: bytes) -> list[bytes] | None:
+    """The string values (not keys) of a JSON text that has no escapes, in document order,
+    found in one C-speed pass; None when `data` has escapes or does not start like JSON.
+
+    Without escapes every string is a plain quoted run of the text, so this gives the same
+    values as parsing the document and walking it, at a fraction of the cost.
+    """
+    if b"\\" in data or data.lstrip()[:1] not in (b"{", b"["):
+        return None
+    return [value for value, colon in _PLAIN_JSON_STRING.findall(data) if value and not colon]
+
+
 def json_strings(data: bytes) -> list[tuple[bool, str]] | None:
     """Every string of a JSON document in document order as (is_key, text), or None if not JSON."""
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import contextlib
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -48,6 +47,9 @@ MAX_HITS_PER_BYTES: Final = 64
 RUN_MIN: Final = 32  # shortest base64/hex run decoded (24 bytes of payload)
 _RUN_CLASS = rb"A-Za-z0-9+/_-"
 _RUN_END = re.compile(rb"[^" + _RUN_CLASS + rb"]")
+_RUN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
+_RUN_SHAPE = bytes(0x41 if b in _RUN_BYTES else 0x20 for b in range(256))  # run byte -> "A", else " "
+_RUN_NEEDLE = b"A" * RUN_MIN
 _RUN_JOIN = re.compile(rb"(?:\r?\n|\\r?\\n)")
 _WINDOW = 2048  # bytes decoded around each percent/escape hit
 _EXACT_ENCODED_MIN = 6  # shorter managed values are matched raw only
@@ -237,17 +239,15 @@ class Scanner:
         add(EMAIL_PREFILTER, _EMAIL, 0)
         self._tags = tags
         self._db = _compile(exprs, flags)
-        self._runs_db = _compile([rb"[" + _RUN_CLASS + rb"]{%d}" % RUN_MIN], [0])
-        # Hyperscan scratch space may be used by one thread at a time: one pair per thread
+        # Hyperscan scratch space may be used by one thread at a time: one per thread
         # (the proxy scans large bodies off its event loop).
         self._local = threading.local()
 
-    def _scratches(self) -> tuple[hyperscan.Scratch, hyperscan.Scratch]:
-        pair: tuple[hyperscan.Scratch, hyperscan.Scratch] | None = getattr(self._local, "pair", None)
-        if pair is None:
-            pair = (hyperscan.Scratch(self._db), hyperscan.Scratch(self._runs_db))
-            self._local.pair = pair
-        return pair
+    def _scratch(self) -> hyperscan.Scratch:
+        scratch: hyperscan.Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        return scratch
 
     # -- public API --------------------------------------------------------------------------------------
 
@@ -419,34 +419,29 @@ class Scanner:
             return len(hits) > cap
 
         try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratches()[0])
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
         except hyperscan.ScanTerminated:
             self._undecodable(req, _child(location, "dense"))
         return hits
 
     def _runs(self, req: _Request, data: bytes, location: str) -> list[tuple[int, int]]:
-        """Maximal runs of base64/hex characters at least RUN_MIN long; one Hyperscan stop per run."""
+        """Maximal runs of base64/hex characters at least RUN_MIN long.
+
+        Every byte is mapped to "A" (run class) or " " (anything else) by `bytes.translate`,
+        then `bytes.find` jumps from one run of RUN_MIN "A"s to the next: both are C loops,
+        linear in the data, with no per-run scan restarts.
+        """
         runs: list[tuple[int, int]] = []
-        view = memoryview(data)
-        found: list[int] = []
-
-        def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> bool:
-            found.append(end)
-            return True
-
+        shape = data.translate(_RUN_SHAPE)
         pos = 0
-        while pos < len(data):  # each run is >= RUN_MIN bytes: at most len/RUN_MIN iterations
-            found.clear()
-            with contextlib.suppress(hyperscan.ScanTerminated):
-                self._runs_db.scan(view[pos:], match_event_handler=on_match, scratch=self._scratches()[1])  # type: ignore[type-var]
-            if not found:
-                break
-            start = pos + found[0] - RUN_MIN
-            m = _RUN_END.search(data, pos + found[0])
-            end = m.start() if m else len(data)
+        while True:
+            start = shape.find(_RUN_NEEDLE, pos)
+            if start < 0:
+                return runs
+            end = shape.find(b" ", start + RUN_MIN)
+            end = len(data) if end < 0 else end
             runs.append((start, end))
             pos = end
-        return runs
 
     def _report(
         self,
@@ -527,6 +522,11 @@ class Scanner:
         self._report(req, joined, _child(location, "joined"), self._hits(req, joined, location), split=cuts)
 
     def _scan_json(self, req: _Request, data: bytes, location: str, depth: int) -> None:
+        plain = dec.plain_json_values(data)
+        if plain is not None:  # no escapes: the raw text already showed every string
+            if depth < self._limits.max_depth:
+                self._scan_split(req, plain, _child(location, "json"))
+            return
         strings = dec.json_strings(data)
         if strings is None:
             return
