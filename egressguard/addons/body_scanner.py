@@ -17,6 +17,7 @@ from egressguard.decision import Decision, Reason, deny
 from egressguard.scanning import ScanResult
 
 INLINE_SCAN_BYTES = 256 * 1024
+HOP_ONLY_HEADERS = frozenset({"proxy-authorization"})
 
 
 def _rule_id(state: FlowState) -> str | None:
@@ -66,7 +67,8 @@ class BodyScanner(Stage):
         scan = functools.partial(
             state.compiled.scanner_for(state.rule).scan_request,
             url=req.url,
-            headers=[(k, v) for k, v in req.headers.items(multi=True)],
+            # proxy credentials are for this hop and are stripped before forwarding
+            headers=[(k, v) for k, v in req.headers.items(multi=True) if k.lower() not in HOP_ONLY_HEADERS],
             body=body,
             content_encoding=req.headers.get("content-encoding"),
             content_type=req.headers.get("content-type"),

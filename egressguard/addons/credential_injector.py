@@ -7,6 +7,7 @@ from mitmproxy import http
 
 from egressguard.addons import _flowstate
 from egressguard.addons._guard import Stage, guarded
+from egressguard.addons.body_scanner import HOP_ONLY_HEADERS
 from egressguard.credentials.injection import render, swap_placeholders
 from egressguard.decision import Verdict
 
@@ -17,6 +18,9 @@ class CredentialInjector(Stage):
         state = _flowstate.of(flow)
         if state is None or flow.response is not None or state.verdict is not Verdict.ALLOW:
             return
+        # The client's proxy credentials are for this hop only, never for the upstream.
+        for name in HOP_ONLY_HEADERS:
+            flow.request.headers.pop(name, None)
         store = state.compiled.secrets
         names = store.allowed_for(state.canonical_host)
         if names:

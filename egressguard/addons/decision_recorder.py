@@ -18,6 +18,8 @@ from egressguard.decision import Decision, Reason, Verdict, deny
 from egressguard.observability.logging import get_logger
 from egressguard.observability.metrics import EgressMetrics
 
+REDACTED = "[REDACTED]"
+
 
 class DecisionEvent(TypedDict):
     request_id: str
@@ -44,13 +46,25 @@ class DecisionRecorder:
         self._log = get_logger()
 
     @staticmethod
-    def _scrub(state: FlowState, text: str) -> str:
-        """Host and path are logged; a secret hidden in them must not be."""
-        if not text or not text.isascii() or len(text) < 16:
-            return text
-        if state.compiled.scanner.scan_message(text.encode(), location="url").findings:
-            return "[REDACTED]"
-        return text
+    def _scrubbed(state: FlowState, texts: tuple[str, ...]) -> tuple[str, ...]:
+        """Host, path and message are logged (the message may repeat the other two); a
+        secret hidden in any of them must not be. One scan for the usual clean case."""
+        scanner = state.compiled.scanner
+
+        def dirty(text: str) -> bool:
+            return bool(
+                scanner.scan_message(text.encode("utf-8", "surrogateescape"), location="url").findings
+            )
+
+        if not dirty("\n".join(texts)):
+            return texts
+        secrets = [t for t in texts[:2] if t and dirty(t)]
+        out = []
+        for text in texts:
+            for secret in secrets:
+                text = text.replace(secret, REDACTED)
+            out.append(REDACTED if dirty(text) else text)
+        return tuple(out)
 
     def record(self, state: FlowState, decision: Decision | None = None, *, final: bool = True) -> None:
         """Write the decision line for `state` (once; `final=False` for a hold)."""
@@ -66,14 +80,15 @@ class DecisionRecorder:
             reason = state.audit_reason or reason
         seconds = time.perf_counter() - state.started
         forwarded = verdict in (Verdict.ALLOW, Verdict.AUDIT)
+        host, path, message = self._scrubbed(state, (state.host, state.path, decision.message))
         event: DecisionEvent = {
             "request_id": state.request_id,
             "client": state.client,
             "method": state.method,
             "scheme": state.scheme,
-            "host": self._scrub(state, state.host),
+            "host": host,
             "port": state.port,
-            "path": self._scrub(state, state.path),
+            "path": path,
             "decision": verdict.value,
             "reason": reason.value if reason else None,
             "rule": decision.rule if decision.rule is not None else (state.rule.id if state.rule else None),
@@ -81,7 +96,7 @@ class DecisionRecorder:
             "bytes_out": state.body_bytes if forwarded else 0,
             "duration_ms": round(seconds * 1000, 3),
             "mode": state.compiled.mode.value,
-            "message": decision.message,
+            "message": message,
             "approver": state.approver,
         }
         extra: dict[str, Any] = dict(event)

@@ -109,7 +109,9 @@ class TunnelGuard(Stage):
             return
         conn = self.connections.peek(nextlayer.context.client)
         if isinstance(chosen, _RAW) and not (isinstance(chosen, layers.TCPLayer) and chosen.flow is None):
-            self._refuse(nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "non-HTTP data in a tunnel"))
+            self._refuse(
+                nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "non-HTTP data in a tunnel")
+            )
             return
         if isinstance(chosen, (tls.ServerTLSLayer, tls.ClientTLSLayer)) and any(
             isinstance(lay, tls.ClientTLSLayer) for lay in _below(nextlayer.context.layers, chosen)

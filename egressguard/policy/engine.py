@@ -90,9 +90,6 @@ class Engine:
                 host,
             )
         methods = (facts.method, *facts.extra_methods)
-        # Servers such as Tomcat drop ";params" from a segment before routing, so
-        # "/admin;x/secret" reaches "/admin/secret": a deny rule also sees the path that way.
-        stripped = tuple(s.split(";", 1)[0] for s in segments) if segments else segments
         # How far the best *allow* rule got: a deny rule that does not apply says nothing
         # about why the request is not allowed. -1: no allow rule names the host.
         best = -1
@@ -117,7 +114,8 @@ class Engine:
             if allows:
                 best = 2
             if rule.paths is not None and not any(
-                p.matches(segments) or (not allows and p.matches(stripped))  # type: ignore[arg-type]
+                # a deny rule also matches the way lenient servers route (case, ";params")
+                p.matches(segments) or (not allows and p.matches_loosely(segments))  # type: ignore[arg-type]
                 for p in rule.paths
             ):
                 continue

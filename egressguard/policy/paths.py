@@ -88,6 +88,12 @@ class PathPattern:
     def matches(self, path: Segments) -> bool:
         return _match(self.segments, path)
 
+    def matches_loosely(self, path: Segments) -> bool:
+        """Match the way lenient servers route: case-insensitively, `;params` dropped.
+        Deny rules use this too, so `/ADMIN;x` cannot slip past a rule about `/admin`."""
+        folded = tuple(s.split(";", 1)[0].casefold() for s in path)
+        return _match(tuple(s.casefold() for s in self.segments), folded)
+
 
 def _match(pat: Segments, path: Segments) -> bool:
     # One pass over the pattern, tracking every path position the pattern so far can

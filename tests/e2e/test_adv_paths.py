@@ -40,7 +40,9 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path) -> Iterator[Env]:
+def env(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path
+) -> Iterator[Env]:
     with start_env(tmp_path_factory, test_ca, upstream_ca_file, paths_policy, ["api.example.test"]) as e:
         yield e
 
@@ -90,7 +92,10 @@ CASES = [
     ("raw-fragment", "/v1/ok#/../admin", "path_not_allowed"),
     ("asterisk-form", "*", "path_not_allowed"),
     # -- outside /v1 --------------------------------------------------------------------
-    ("upper-case-prefix", "/V1/admin", "path_not_allowed"),
+    # a deny rule matches the way case-insensitive servers route; allow rules stay exact
+    ("upper-case-prefix", "/V1/admin", "denied_by_rule"),
+    ("upper-case-denied-segment", "/v1/ADMIN/users", "denied_by_rule"),
+    ("upper-case-allowed-prefix", "/V1/items", "path_not_allowed"),
     ("escape-v1", "/v1/../admin", "path_not_allowed"),
     ("escape-v1-encoded", "/v1/%2e%2e/%2e%2e/etc/passwd", "path_not_allowed"),
     ("root", "/", "path_not_allowed"),
@@ -119,7 +124,7 @@ def test_path_tricks_plain(env: Env, path: str, expected: str) -> None:
     resp = env.proxy.raw(env.fill(request_for(path)), timeout=5)
     if expected == "allow":
         assert_passed(env, resp, before)
-        sent = env.plain.received[before[1]:].split(b"\r\n", 1)[0].split(b"?")[0]
+        sent = env.plain.received[before[1] :].split(b"\r\n", 1)[0].split(b"?")[0]
         assert not re.search(rb"/admin(?:[/ ]|$)", sent), sent
     elif expected == "parser":
         assert_refused_untouched(env, resp, before)

@@ -195,3 +195,29 @@ def test_no_output_of_the_proxy_ever_contains_the_value(
     everything = "".join(proxy.lines) + "".join(proxy.stderr)
     assert REAL not in everything
     assert json_body(denied)["reason"] == "host_not_allowed"
+
+
+SLACK = "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"
+
+
+def test_a_secret_in_a_denied_host_or_path_never_reaches_the_log(
+    proxy: ProxyProcess, module_upstream: RecordingServer
+) -> None:
+    for host, path in (
+        (f"{SLACK}.exfil.test", "/"),
+        ("other.test", f"/{SLACK}"),
+        ("allowed.test", f"/{SLACK}/x"),
+    ):
+        resp = request(proxy, module_upstream, host, path)
+        assert status_of(resp) == 403
+        rid = json_body(resp)["request_id"]
+        assert proxy.wait_for(lambda e, rid=rid: e.get("request_id") == rid) is not None
+    assert SLACK not in "".join(proxy.lines)
+
+
+def test_proxy_credentials_are_not_forwarded(proxy: ProxyProcess, module_upstream: RecordingServer) -> None:
+    resp = request(
+        proxy, module_upstream, "allowed.test", headers={"Proxy-Authorization": "Basic dXNlcjpwcm94eXBhc3M="}
+    )
+    assert status_of(resp) == 200
+    assert b"proxy-authorization" not in module_upstream.received.lower()

@@ -115,6 +115,8 @@ CASES = [
                  id="double star matches zero segments under a deny rule"),
     pytest.param(Case("GET", "https://api.example.com/admin;jsessionid=x/users", DENY, R.DENIED_BY_RULE, "no-admin"),
                  id="path parameters cannot hide a segment from a deny rule"),
+    pytest.param(Case("GET", "https://api.example.com/ADMIN/users", DENY, R.DENIED_BY_RULE, "no-admin"),
+                 id="a deny rule matches its path in any case"),
     pytest.param(Case("GET", "https://api.example.com/v1;x/y", ALLOW, None, "api-read"),
                  id="path parameters pass an allow rule that names no paths"),
     pytest.param(Case("GET", "https://gist.github.com/x", DENY, R.DENIED_BY_RULE, "no-gist"),
