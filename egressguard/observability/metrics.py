@@ -11,9 +11,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from egressguard import __version__
 from egressguard.decision import Reason, Verdict
 
-# Decisions are fast (microseconds) unless a body is scanned or a person approves.
-ALERTING_REASONS = (Reason.SECRET_DETECTED, Reason.BULK_DATA_DETECTED, Reason.PRIVATE_ADDRESS, Reason.INTERNAL_ERROR)
+# Reasons the shipped alerts watch (their series start at 0, see EgressMetrics).
+ALERTING_REASONS = (
+    Reason.SECRET_DETECTED,
+    Reason.BULK_DATA_DETECTED,
+    Reason.PRIVATE_ADDRESS,
+    Reason.INTERNAL_ERROR,
+)
 
+# Decisions are fast (microseconds) unless a body is scanned or a person approves.
 DECISION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
 
