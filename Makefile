@@ -33,8 +33,10 @@ $(STAMP): pyproject.toml
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
-lock:
-	$(VENV)/bin/uv lock && $(VENV)/bin/uv export --format requirements-txt --no-dev --no-emit-project --locked -o requirements.lock
+# uv.lock pins everything; requirements.lock (hash-pinned, runtime only) feeds the Dockerfile.
+lock: $(STAMP)
+	UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(PY) $(VENV)/bin/uv lock
+	UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(PY) $(VENV)/bin/uv export --format requirements-txt --no-dev --no-emit-project --locked -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
