@@ -343,48 +343,37 @@ def decode_transfer(part: Part) -> bytes:
     return part.content
 
 
+# A JSON string literal (unrolled-loop form: no per-character alternation), and whether
+# a ":" follows it (then it is a key).
+_JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?', re.DOTALL)
+
+
 @dataclass(frozen=True, slots=True)
-class _Key:
-    text: str
+class JsonStrings:
+    values: list[bytes]  # every non-empty string value (not key), decoded, in document order
+    escaped: list[bytes]  # the decoded form of every string (key or value) that had escapes
 
 
-# A JSON string token with no escapes, and whether a ":" follows it (then it is a key).
-_PLAIN_JSON_STRING = re.compile(rb'"([^"\\]*)"(\s*:)?')
+def json_strings(data: bytes) -> JsonStrings:
+    """The strings of a JSON text in one C-speed pass over its string literals.
 
-
-def plain_json_values(data: bytes) -> list[bytes] | None:
-    """The string values (not keys) of a JSON text that has no escapes, in document order,
-    found in one C-speed pass; None when `data` has escapes or does not start like JSON.
-
-    Without escapes every string is a plain quoted run of the text, so this gives the same
-    values as parsing the document and walking it, at a fraction of the cost.
+    Only literals with a backslash are decoded (by the json module, one literal at a time):
+    the others already stand in the text as they are. Text that is not well-formed JSON
+    still yields its quoted runs, which only widens what is looked at.
     """
-    if b"\\" in data or data.lstrip()[:1] not in (b"{", b"["):
-        return None
-    return [value for value, colon in _PLAIN_JSON_STRING.findall(data) if value and not colon]
-
-
-def json_strings(data: bytes) -> list[tuple[bool, str]] | None:
-    """Every string of a JSON document in document order as (is_key, text), or None if not JSON."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    out: list[tuple[bool, str]] = []
-    stack: list[object] = [doc]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            out.append((False, node))
-        elif isinstance(node, _Key):
-            out.append((True, node.text))
-        elif isinstance(node, dict):
-            for k, v in reversed(list(node.items())):
-                stack.append(v)
-                stack.append(_Key(k))
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
-    return out
+    values: list[bytes] = []
+    escaped: list[bytes] = []
+    for raw, colon in _JSON_STRING.findall(data):
+        text = raw
+        if b"\\" in raw:
+            try:
+                text = json.loads(b'"' + raw + b'"').encode("utf-8", "surrogatepass")
+            except ValueError:
+                text = raw
+            escaped.append(text)
+        if text and not colon:
+            values.append(text)
+    return JsonStrings(values, escaped)
 
 
 def iter_pct_windows(data: bytes, hits: list[int], radius: int) -> Iterator[tuple[int, int]]:

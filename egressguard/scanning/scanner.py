@@ -522,27 +522,17 @@ class Scanner:
         self._report(req, joined, _child(location, "joined"), self._hits(req, joined, location), split=cuts)
 
     def _scan_json(self, req: _Request, data: bytes, location: str, depth: int) -> None:
-        plain = dec.plain_json_values(data)
-        if plain is not None:  # no escapes: the raw text already showed every string
-            if depth < self._limits.max_depth:
-                self._scan_split(req, plain, _child(location, "json"))
-            return
-        strings = dec.json_strings(data)
-        if strings is None:
-            return
-        values = [s.encode("utf-8", "surrogatepass") for _, s in strings]
+        found = dec.json_strings(data)
         where = _child(location, "json")
         if depth >= self._limits.max_depth:
-            if b"\\" in data:
+            if found.escaped:
                 self._undecodable(req, where)
             return
-        if b"\\" in data:  # escapes: the decoded strings differ from the raw text
-            joined = b"\n".join(values)
+        if found.escaped:  # escapes: the decoded strings differ from the raw text
+            joined = b"\n".join(found.escaped)
             if req.take(len(joined)):
                 self._scan_text(req, joined, where, depth + 1)
-        self._scan_split(
-            req, [v for (is_key, _), v in zip(strings, values, strict=True) if v and not is_key], where
-        )
+        self._scan_split(req, found.values, where)
 
     def _scan_archives(self, req: _Request, data: bytes, location: str, hits: list[tuple[int, int]]) -> None:
         if (

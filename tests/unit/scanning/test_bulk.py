@@ -15,9 +15,13 @@ from egressguard.scanning.bulk import BulkCounter, find_emails
         ),
         pytest.param(b"@decorator\ndef f(): pass", [], id="a decorator is not an address"),
         pytest.param(
-            b"user@example.com doc@x.test", [b"user@example.com", b"doc@x.test"], id="documentation domains count too"
+            b"user@example.com doc@x.test",
+            [b"user@example.com", b"doc@x.test"],
+            id="documentation domains count too",
         ),
-        pytest.param(b"a@corp-example.com", [b"a@corp-example.com"], id="a domain ending in example.com counts"),
+        pytest.param(
+            b"a@corp-example.com", [b"a@corp-example.com"], id="a domain ending in example.com counts"
+        ),
         pytest.param(b"git@github.com:org/repo.git", [b"git@github.com"], id="scp-style git remote"),
     ],
 )

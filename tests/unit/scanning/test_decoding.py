@@ -108,15 +108,15 @@ def test_form_and_multipart_parsing() -> None:
 
 
 def test_json_strings_keep_keys_apart_from_values() -> None:
-    assert dec.json_strings(b'{"k": ["v1", {"k2": "v2"}], "n": 1}') == [
-        (True, "k"),
-        (False, "v1"),
-        (True, "k2"),
-        (False, "v2"),
-        (True, "n"),
-    ]
-    assert dec.json_strings(b"not json") is None
-    assert dec.json_strings(b"[" * 100_000) is None
+    found = dec.json_strings(b'{"k": ["v1", {"k2": "v2"}], "n": 1, "e": "a\\u0041\\n", "k\\u0033": ""}')
+    assert found.values == [b"v1", b"v2", b"aA\n"]
+    assert found.escaped == [b"aA\n", b"k3"]
+
+
+def test_json_strings_of_text_that_is_not_json() -> None:
+    assert dec.json_strings(b"not json").values == []
+    assert dec.json_strings(b"[" * 100_000).values == []
+    assert dec.json_strings(b'say "hi" twice "hi"').values == [b"hi", b"hi"]
 
 
 def test_zip_members_without_central_directory() -> None:
