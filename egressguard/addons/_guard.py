@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from mitmproxy import http
+from mitmproxy import ctx, http
 
 from egressguard.addons import _denial, _flowstate
 from egressguard.addons.decision_recorder import DecisionRecorder
@@ -54,6 +54,7 @@ def fail_flow(stage: Stage, flow: http.HTTPFlow, hook: str, exc: BaseException) 
         state.decision = decision
         if hook.startswith("websocket"):
             flow.kill()  # mid-stream: drop the connection rather than pass unchecked data
+            close_client(flow)
         else:
             flow.response = _denial.response(decision, state.request_id)
         stage.recorder.record(state, decision)  # no-op when the flow already has its line
@@ -61,6 +62,15 @@ def fail_flow(stage: Stage, flow: http.HTTPFlow, hook: str, exc: BaseException) 
         get_logger().critical("egressguard.guard_failed", error=type(inner).__name__, at=where(inner))
         if flow.killable:
             flow.kill()
+
+
+def close_client(flow: http.HTTPFlow) -> None:
+    """Close the client's connection now. mitmproxy's WebSocket layer does not act on a
+    killed flow until the next frame, so a refused message would leave the client hanging."""
+    proxyserver = ctx.master.addons.get("proxyserver")
+    handler = proxyserver.connections.get(flow.client_conn.id) if proxyserver is not None else None
+    if handler is not None and flow.client_conn in handler.transports:
+        handler.close_connection(flow.client_conn)
 
 
 def guarded[S: Stage](fn: Callable[[S, http.HTTPFlow], None]) -> Callable[[S, http.HTTPFlow], None]:

@@ -12,7 +12,7 @@ from mitmproxy import http
 
 from egressguard.addons import _flowstate
 from egressguard.addons._flowstate import FlowState
-from egressguard.addons._guard import Stage, guarded, guarded_async, refuse
+from egressguard.addons._guard import Stage, close_client, guarded, guarded_async, refuse
 from egressguard.decision import Decision, Reason, deny
 from egressguard.scanning import ScanResult
 
@@ -118,3 +118,4 @@ class BodyScanner(Stage):
         self.recorder.record(line, decision)
         message.drop()
         flow.kill()
+        close_client(flow)

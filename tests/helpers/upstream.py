@@ -136,3 +136,65 @@ class RecordingServer:
             return
         finally:
             client.close()
+
+
+class WebSocketServer:
+    """A recording WebSocket echo server (wsproto): keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[str | bytes] = []
+        self.raw = bytearray()
+        self._lock = threading.Lock()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _handle(self, client: socket.socket) -> None:
+        from wsproto import ConnectionType, WSConnection
+        from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Request, TextMessage
+
+        ws = WSConnection(ConnectionType.SERVER)
+        client.settimeout(10)
+        try:
+            while True:
+                data = client.recv(65536)
+                if not data:
+                    return
+                with self._lock:
+                    self.raw += data
+                ws.receive_data(data)
+                for event in ws.events():
+                    if isinstance(event, Request):
+                        client.sendall(ws.send(AcceptConnection()))
+                    elif isinstance(event, TextMessage | BytesMessage):
+                        with self._lock:
+                            self.messages.append(event.data)
+                        client.sendall(ws.send(TextMessage(data=f"echo {len(event.data)}")))
+                    elif isinstance(event, CloseConnection):
+                        client.sendall(ws.send(event.response()))
+                        return
+        except OSError:
+            return
+        finally:
+            client.close()
