@@ -14,7 +14,7 @@ import yaml
 from egressguard.errors import PolicyError, Problem
 from egressguard.policy.hosts import HostPattern
 from egressguard.policy.model import Defaults, Mark, Mode, Policy, Rule, SecretDecl
-from egressguard.policy.schema import Document, Located, Reader, read_document
+from egressguard.policy.schema import Document, Located, PolicyReader, read_document
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 MAX_POLICY_BYTES = 4 * 1024 * 1024
@@ -114,7 +114,7 @@ def _read_file(path: Path) -> tuple[Document | None, list[Problem]]:
         return None, [Problem(name, 1, f"YAML error: {exc.__class__.__name__}; check the file's syntax")]
     if root is None:
         return None, [Problem(name, 1, "the file is empty; a policy starts with: version: 1")]
-    reader = Reader(name)
+    reader = PolicyReader(name)
     doc = read_document(reader, root)
     return doc, reader.problems
 
