@@ -33,6 +33,7 @@ def exports(proxy: str, ca_dir: str) -> list[tuple[str, str]]:
         ("CURL_CA_BUNDLE", bundle),
         ("REQUESTS_CA_BUNDLE", bundle),
         ("PIP_CERT", bundle),
+        ("npm_config_cafile", bundle),  # npm: an npmrc `cafile` would otherwise replace Node's roots
         ("GIT_SSL_CAINFO", bundle),
         ("AWS_CA_BUNDLE", bundle),
         ("NODE_EXTRA_CA_CERTS", ca),  # appended to Node's roots

@@ -196,7 +196,9 @@ def read_response(s: socket.socket, timeout: float) -> bytes:
             if b"\r\n\r\n" in data:
                 head, body = data.split(b"\r\n\r\n", 1)
                 for line in head.split(b"\r\n")[1:]:
-                    if line.lower().startswith(b"content-length:") and len(body) >= int(line.split(b":", 1)[1]):
+                    if line.lower().startswith(b"content-length:") and len(body) >= int(
+                        line.split(b":", 1)[1]
+                    ):
                         return data
             chunk = s.recv(65536)
             if not chunk:
