@@ -28,14 +28,14 @@ from egressguard.addons import default_addons
 from egressguard.approval.gate import ApprovalGate, Outcome
 from egressguard.cli import ca as ca_cli
 from egressguard.cli import default_policy_path
+from egressguard.cli.reloader import Reloader
 from egressguard.errors import ConfigError, PolicyError, SecretSourceError
 from egressguard.netguard.addresses import IPAddress
 from egressguard.netguard.resolver import parse_overrides
 from egressguard.observability import logging as eglog
 from egressguard.observability.metrics import EgressMetrics
-from egressguard.policy.loader import load_policy, policy_files
 from egressguard.policy.model import Mode
-from egressguard.runtime import Compiled, PolicyHolder, Runtime, compile_policy
+from egressguard.runtime import Compiled, Runtime
 from egressguard.servers import admin_http, metrics_http
 
 WATCH_INTERVAL = 1.0
@@ -89,80 +89,6 @@ def local_addresses() -> frozenset[IPAddress]:
         for info in socket.getaddrinfo(socket.gethostname(), None):
             found.add(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
     return frozenset(ip for ip in found if not ip.is_loopback)
-
-
-class Reloader:
-    """Loads, compiles and swaps policies; a bad one is refused and the old one kept."""
-
-    def __init__(self, path: str, mode: Mode | None, key: bytes, metrics: EgressMetrics) -> None:
-        self.path, self.mode, self.key, self.metrics = path, mode, key, metrics
-        self.holder: PolicyHolder | None = None
-        self.on_swap: list[Any] = []
-
-    def compile(self) -> Compiled:
-        policy = load_policy(self.path, self.mode)
-        return compile_policy(
-            policy, environ=os.environ, read_file=lambda p: Path(p).read_bytes(), fingerprint_key=self.key
-        )
-
-    def apply(self, compiled: Compiled) -> None:
-        if self.holder is None:
-            self.holder = PolicyHolder(compiled)
-        else:
-            self.holder.current = compiled
-        self.metrics.policy_rules.set(len(compiled.policy.rules))
-        eglog.set_redactor(eglog.redact_exact(compiled.secrets.log_values()))
-        for hook in self.on_swap:
-            hook(compiled)
-
-    def reload(self, trigger: str) -> bool:
-        log = eglog.get_logger()
-        try:
-            compiled = self.compile()
-        except PolicyError as exc:
-            self.metrics.policy_reloads.labels(result="error").inc()
-            log.error(
-                "egressguard.policy_reload",
-                result="error",
-                trigger=trigger,
-                problems=[str(p) for p in exc.problems],
-            )
-            return False
-        except (ConfigError, OSError) as exc:
-            self.metrics.policy_reloads.labels(result="error").inc()
-            log.error("egressguard.policy_reload", result="error", trigger=trigger, problems=[str(exc)])
-            return False
-        self.apply(compiled)
-        self.metrics.policy_reloads.labels(result="ok").inc()
-        log.info(
-            "egressguard.policy_reload",
-            result="ok",
-            trigger=trigger,
-            rules=len(compiled.policy.rules),
-            files=list(compiled.policy.files),
-        )
-        return True
-
-    def snapshot(self) -> tuple[Any, ...]:
-        """What a change on disk would alter: the policy files and secret files."""
-        try:
-            files = [str(f) for f in policy_files(self.path)]
-        except PolicyError:
-            files = []
-        if self.holder is not None:
-            files += [
-                d.source.file
-                for d in self.holder.current.policy.secrets.values()
-                if hasattr(d.source, "file")
-            ]
-        out: list[tuple[str, int | None, int | None, int | None]] = []
-        for f in files:
-            try:
-                st = os.stat(f)
-                out.append((f, st.st_mtime_ns, st.st_size, st.st_ino))
-            except OSError:
-                out.append((f, None, None, None))
-        return tuple(out)
 
 
 class Lifecycle:
