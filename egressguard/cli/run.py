@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 
 from egressguard import __version__
 from egressguard.addons import default_addons
+from egressguard.addons.pipeline import Pipeline
 from egressguard.approval.gate import ApprovalGate, Outcome
 from egressguard.cli import ca as ca_cli
 from egressguard.cli import default_policy_path
@@ -159,7 +160,8 @@ async def serve(
         tlsconfig.TlsConfig(),
         disable_h2c.DisableH2C(),
     )
-    master.addons.add(*default_addons(runtime), lifecycle)
+    # one addon dispatching to every stage in order (see addons/pipeline.py)
+    master.addons.add(Pipeline([*default_addons(runtime), lifecycle]))
     opts.update(**_mitm_options(reloader.holder.current, args, host, port))
     reloader.on_swap.append(
         lambda c: opts.update(body_size_limit=_mitm_options(c, args, host, port)["body_size_limit"])

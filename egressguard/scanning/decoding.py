@@ -361,6 +361,18 @@ def json_strings(data: bytes) -> JsonStrings:
     the others already stand in the text as they are. Text that is not well-formed JSON
     still yields its quoted runs, which only widens what is looked at.
     """
+    if b"\\" not in data:
+        # The common case: no literal needs decoding, so the text between the n-th and the
+        # (n+1)-th quote is a string exactly when n is odd, and a key when ":" follows it.
+        parts = data.split(b'"')
+        return JsonStrings(
+            [
+                parts[i]
+                for i in range(1, len(parts) - 1, 2)
+                if parts[i] and not parts[i + 1].lstrip().startswith(b":")
+            ],
+            [],
+        )
     values: list[bytes] = []
     escaped: list[bytes] = []
     for raw, colon in _JSON_STRING.findall(data):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -514,12 +515,10 @@ class Scanner:
         joined = b"".join(values)
         if not req.take(len(joined)):
             return
-        cuts: list[int] = []
-        pos = 0
-        for v in values[:-1]:
-            pos += len(v)
-            cuts.append(pos)
-        self._report(req, joined, _child(location, "joined"), self._hits(req, joined, location), split=cuts)
+        hits = self._hits(req, joined, location)
+        if hits:  # the cuts are only needed to judge a hit
+            cuts = list(itertools.accumulate(map(len, values[:-1])))
+            self._report(req, joined, _child(location, "joined"), hits, split=cuts)
 
     def _scan_json(self, req: _Request, data: bytes, location: str, depth: int) -> None:
         found = dec.json_strings(data)

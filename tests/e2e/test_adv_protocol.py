@@ -25,7 +25,7 @@ from tests.e2e.test_adv_hosts import (
     start_env,
     strip_connect,
 )
-from tests.helpers.proxy import header_of, read_response, status_of
+from tests.helpers.proxy import header_of, read_response, read_responses, status_of
 
 RESOLVED = ["allowed.test", "other.test", "api.example.test", "upload.example.test"]
 
@@ -48,7 +48,9 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path) -> Iterator[Env]:
+def env(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: trustme.CA, upstream_ca_file: Path
+) -> Iterator[Env]:
     with start_env(tmp_path_factory, test_ca, upstream_ca_file, protocol_policy, RESOLVED) as e:
         yield e
 
@@ -92,7 +94,10 @@ RAW_PAYLOADS = [
     ("two-bytes", b"\x00\x01"),
     ("redis", b"*1\r\n$4\r\nPING\r\n"),
     ("smtp-like-no-space", b"EHLO\r\n"),
-    ("dns-over-tcp", b"\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05other\x04test\x00\x00\x01\x00\x01"),
+    (
+        "dns-over-tcp",
+        b"\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05other\x04test\x00\x00\x01\x00\x01",
+    ),
 ]
 
 
@@ -130,12 +135,16 @@ def test_tls_inside_tls_is_protocol_not_allowed(env: Env) -> None:
 
 # -- HTTP/2 over the intercepted tunnel ----------------------------------------------------
 
+
 def h2_request(env: Env, headers: list[tuple[str, str]]) -> tuple[int | None, dict[str, str], bool]:
     """One h2 request in a CONNECT allowed.test tunnel; (status, headers, stream reset)."""
     with open_tunnel(env, "allowed.test:{T}") as s, tls_wrap(env, s, "allowed.test", ["h2"]) as t:
         assert t.selected_alpn_protocol() == "h2"
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(
-            client_side=True, validate_outbound_headers=False, normalize_outbound_headers=False))
+        conn = h2.connection.H2Connection(
+            h2.config.H2Configuration(
+                client_side=True, validate_outbound_headers=False, normalize_outbound_headers=False
+            )
+        )
         conn.initiate_connection()
         conn.send_headers(1, [(k, v.replace("{T}", str(env.T))) for k, v in headers], end_stream=True)
         t.sendall(conn.data_to_send())
@@ -154,7 +163,9 @@ def h2_request(env: Env, headers: list[tuple[str, str]]) -> tuple[int | None, di
                 if isinstance(ev, h2.events.ResponseReceived):
                     got = {k.decode(): v.decode() for k, v in ev.headers}  # type: ignore[union-attr]
                     status = int(got[":status"])
-                elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset, h2.events.ConnectionTerminated)):
+                elif isinstance(
+                    ev, (h2.events.StreamEnded, h2.events.StreamReset, h2.events.ConnectionTerminated)
+                ):
                     reset = not isinstance(ev, h2.events.StreamEnded)
                     done = True
             t.sendall(conn.data_to_send())
@@ -195,8 +206,11 @@ def test_h2_denied(env: Env, headers: list[tuple[str, str]], reason: str) -> Non
     assert env.snapshot() == before
 
 
-@pytest.mark.parametrize("headers", [[*base(), ("host", "other.test:{T}")], base("allowed.test@other.test:{T}")],
-                         ids=["host-header-other", "authority-userinfo"])
+@pytest.mark.parametrize(
+    "headers",
+    [[*base(), ("host", "other.test:{T}")], base("allowed.test@other.test:{T}")],
+    ids=["host-header-other", "authority-userinfo"],
+)
 def test_h2_malformed_authority_never_leaves(env: Env, headers: list[tuple[str, str]]) -> None:
     before = env.snapshot()
     status, _, _ = h2_request(env, headers)
@@ -216,8 +230,10 @@ def test_h2_prior_knowledge_on_proxy_port_never_leaves(env: Env) -> None:
 # -- h2c and WebSocket upgrades --------------------------------------------------------------
 
 H2C = "Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
-WS = ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-      "Sec-WebSocket-Version: 13\r\n")
+WS = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+)
 
 
 def test_h2c_upgrade_is_stripped_on_allowed_host(env: Env) -> None:
@@ -232,12 +248,17 @@ UPGRADE_DENIED = [
     ("ws-denied-host", req("http://other.test:{P}/", "other.test:{P}", WS), "host_not_allowed"),
     ("ws-denied-path", req("http://api.example.test:{P}/ws", "api.example.test:{P}", WS), "path_not_allowed"),
     ("ws-host-mismatch", req("http://allowed.test:{P}/", "other.test:{P}", WS), "host_mismatch"),
-    ("ws-in-tunnel-host-mismatch", "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\n" + req("/", "other.test:{P}", WS),
-     "host_mismatch"),
+    (
+        "ws-in-tunnel-host-mismatch",
+        "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\n" + req("/", "other.test:{P}", WS),
+        "host_mismatch",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("raw", "reason"), [p[1:] for p in UPGRADE_DENIED], ids=[p[0] for p in UPGRADE_DENIED])
+@pytest.mark.parametrize(
+    ("raw", "reason"), [p[1:] for p in UPGRADE_DENIED], ids=[p[0] for p in UPGRADE_DENIED]
+)
 def test_upgrades_denied(env: Env, raw: str, reason: str) -> None:
     before = env.snapshot()
     assert_denied(env, env.proxy.raw(env.fill(raw)), reason, before)
@@ -280,12 +301,14 @@ def test_smuggling_never_reaches_upstream(env: Env, headers: str, body: str) -> 
 
 def test_pipelined_request_after_exact_body_is_decided_on_its_own(env: Env) -> None:
     env.plain.reset()
-    raw = ("POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\nContent-Length: 5\r\n\r\n"
-           "0\r\n\r\n" + "GET http://api.example.test:{P}/v2/secret HTTP/1.1\r\nHost: api.example.test:{P}\r\n\r\n")
+    raw = (
+        "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\nContent-Length: 5\r\n\r\n"
+        "0\r\n\r\n"
+        + "GET http://api.example.test:{P}/v2/secret HTTP/1.1\r\nHost: api.example.test:{P}\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", env.proxy.port), timeout=5) as s:
         s.sendall(env.fill(raw))
-        first = read_response(s, 5)
-        second = read_response(s, 5)
+        first, second = read_responses(s, 2, 5)
     assert status_of(first) == 200
     assert status_of(second) == 403 and header_of(second, "X-Egressguard-Reason") == "path_not_allowed"
     assert b"/v2/secret" not in env.plain.received
@@ -293,12 +316,12 @@ def test_pipelined_request_after_exact_body_is_decided_on_its_own(env: Env) -> N
 
 def test_pipelined_denied_host_after_allowed(env: Env) -> None:
     env.plain.reset()
-    raw = (req("http://allowed.test:{P}/a", "allowed.test:{P}").replace("Connection: close\r\n", "")
-           + req("http://other.test:{P}/b", "other.test:{P}"))
+    raw = req("http://allowed.test:{P}/a", "allowed.test:{P}").replace("Connection: close\r\n", "") + req(
+        "http://other.test:{P}/b", "other.test:{P}"
+    )
     with socket.create_connection(("127.0.0.1", env.proxy.port), timeout=5) as s:
         s.sendall(env.fill(raw))
-        first = read_response(s, 5)
-        second = read_response(s, 5)
+        first, second = read_responses(s, 2, 5)
     assert status_of(first) == 200
     assert header_of(second, "X-Egressguard-Reason") == "host_not_allowed"
     assert b"/b" not in env.plain.received
@@ -307,24 +330,48 @@ def test_pipelined_denied_host_after_allowed(env: Env) -> None:
 # -- method overrides on a read-only rule ------------------------------------------------------
 
 OVERRIDES = [
-    ("x-http-method-override", req("http://allowed.test:{P}/", "allowed.test:{P}", "X-HTTP-Method-Override: DELETE\r\n")),
+    (
+        "x-http-method-override",
+        req("http://allowed.test:{P}/", "allowed.test:{P}", "X-HTTP-Method-Override: DELETE\r\n"),
+    ),
     ("x-http-method", req("http://allowed.test:{P}/", "allowed.test:{P}", "X-HTTP-Method: PUT\r\n")),
     ("x-method-override", req("http://allowed.test:{P}/", "allowed.test:{P}", "X-Method-Override: POST\r\n")),
-    ("override-lower-case-value", req("http://allowed.test:{P}/", "allowed.test:{P}", "x-http-method-override: delete\r\n")),
-    ("override-twice", req("http://allowed.test:{P}/", "allowed.test:{P}",
-                           "X-HTTP-Method-Override: GET\r\nX-HTTP-Method-Override: PATCH\r\n")),
-    ("override-list", req("http://allowed.test:{P}/", "allowed.test:{P}", "X-HTTP-Method-Override: GET, DELETE\r\n")),
+    (
+        "override-lower-case-value",
+        req("http://allowed.test:{P}/", "allowed.test:{P}", "x-http-method-override: delete\r\n"),
+    ),
+    (
+        "override-twice",
+        req(
+            "http://allowed.test:{P}/",
+            "allowed.test:{P}",
+            "X-HTTP-Method-Override: GET\r\nX-HTTP-Method-Override: PATCH\r\n",
+        ),
+    ),
+    (
+        "override-list",
+        req("http://allowed.test:{P}/", "allowed.test:{P}", "X-HTTP-Method-Override: GET, DELETE\r\n"),
+    ),
     ("query-method", req("http://allowed.test:{P}/?_method=DELETE", "allowed.test:{P}")),
     ("query-method-second", req("http://allowed.test:{P}/?a=1&_method=put", "allowed.test:{P}")),
     ("lower-case-delete", "delete http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\n\r\n"),
     ("webdav-method", "PROPFIND http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\n\r\n"),
-    ("override-in-tunnel", "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\n"
-     + req("/", "allowed.test:{P}", "X-HTTP-Method-Override: DELETE\r\n")),
-    ("form-body-method", "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\n"
-     "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 18\r\n\r\na=1&_method=DELETE"),
-    ("multipart-body-method", "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\n"
-     "Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 63\r\n\r\n"
-     "--XX\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nPUT\r\n--XX--\r\n"),
+    (
+        "override-in-tunnel",
+        "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\n"
+        + req("/", "allowed.test:{P}", "X-HTTP-Method-Override: DELETE\r\n"),
+    ),
+    (
+        "form-body-method",
+        "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 18\r\n\r\na=1&_method=DELETE",
+    ),
+    (
+        "multipart-body-method",
+        "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\n"
+        "Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 63\r\n\r\n"
+        '--XX\r\nContent-Disposition: form-data; name="_method"\r\n\r\nPUT\r\n--XX--\r\n',
+    ),
 ]
 
 
@@ -336,14 +383,20 @@ def test_method_overrides_denied(env: Env, raw: str) -> None:
 
 def test_lower_case_get_is_the_read_only_get(env: Env) -> None:
     before = env.snapshot()
-    resp = env.proxy.raw(env.fill("get http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\nConnection: close\r\n\r\n"))
+    resp = env.proxy.raw(
+        env.fill(
+            "get http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\nConnection: close\r\n\r\n"
+        )
+    )
     assert_passed(env, resp, before)
 
 
 def test_plain_form_post_without_override_passes(env: Env) -> None:
     before = env.snapshot()
-    raw = ("POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\nConnection: close\r\n"
-           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nmethod=nice")
+    raw = (
+        "POST http://api.example.test:{P}/v1/x HTTP/1.1\r\nHost: api.example.test:{P}\r\nConnection: close\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nmethod=nice"
+    )
     assert_passed(env, env.proxy.raw(env.fill(raw)), before)
 
 
@@ -374,7 +427,9 @@ def test_absolute_https_url_over_plain_proxy_is_decided_and_tls_upstream(env: En
 
 def test_connect_inside_tunnel_never_leaves(env: Env) -> None:
     before = env.snapshot()
-    raw = "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\nCONNECT other.test:{P} HTTP/1.1\r\n\r\n" + req("/", "other.test:{P}")
+    raw = "CONNECT allowed.test:{P} HTTP/1.1\r\n\r\nCONNECT other.test:{P} HTTP/1.1\r\n\r\n" + req(
+        "/", "other.test:{P}"
+    )
     resp = strip_connect(env.proxy.raw(env.fill(raw), timeout=3))
     assert_refused_untouched(env, resp, before)
 
@@ -382,8 +437,12 @@ def test_connect_inside_tunnel_never_leaves(env: Env) -> None:
 def test_expect_continue_on_denied_request_gets_no_continue(env: Env) -> None:
     before = env.snapshot()
     with socket.create_connection(("127.0.0.1", env.proxy.port), timeout=5) as s:
-        s.sendall(env.fill("POST http://other.test:{P}/ HTTP/1.1\r\nHost: other.test:{P}\r\n"
-                           "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"))
+        s.sendall(
+            env.fill(
+                "POST http://other.test:{P}/ HTTP/1.1\r\nHost: other.test:{P}\r\n"
+                "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+            )
+        )
         early = recv_all(s, 0.5)
         assert b"100 Continue" not in early
         s.sendall(b"hello")

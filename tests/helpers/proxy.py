@@ -208,6 +208,34 @@ def read_response(s: socket.socket, timeout: float) -> bytes:
         return data
 
 
+def read_responses(s: socket.socket, count: int, timeout: float) -> list[bytes]:
+    """Read `count` pipelined responses (each framed by Content-Length) from one socket."""
+    s.settimeout(timeout)
+    buf = b""
+    out: list[bytes] = []
+    try:
+        while len(out) < count:
+            while b"\r\n\r\n" in buf and len(out) < count:
+                head, rest = buf.split(b"\r\n\r\n", 1)
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if len(rest) < length:
+                    break
+                out.append(head + b"\r\n\r\n" + rest[:length])
+                buf = rest[length:]
+            if len(out) == count:
+                break
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except (TimeoutError, OSError):
+        pass
+    return out + [b""] * (count - len(out))
+
+
 def status_of(response: bytes) -> int:
     try:
         return int(response.split(b" ", 2)[1])
