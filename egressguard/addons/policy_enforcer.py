@@ -23,6 +23,9 @@ from egressguard.runtime import Runtime
 OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
 
 
+_OVERRIDE_HEADER_BYTES = frozenset(h.encode() for h in OVERRIDE_HEADERS)
+
+
 def _split_hostport(value: str) -> tuple[str, int | None]:
     try:
         return url.parse_authority(value, check=True)
@@ -32,14 +35,15 @@ def _split_hostport(value: str) -> tuple[str, int | None]:
 
 def _override_methods(req: http.Request) -> tuple[str, ...]:
     """Methods claimed by override headers and the `_method` query parameter."""
-    extra = tuple(
-        dict.fromkeys(
-            v.strip().upper() for h in OVERRIDE_HEADERS for v in req.headers.get_all(h) if v.strip()
-        )
-    )
-    return extra + (
-        tuple(v.upper() for v in req.query.get_all("_method") if v) if "_method" in req.query else ()
-    )
+    # one pass over the raw header fields (this runs for every request)
+    claimed = [
+        value.decode("latin-1").strip().upper()
+        for name, value in req.headers.fields
+        if name.lower() in _OVERRIDE_HEADER_BYTES
+    ]
+    if "?" in req.path:  # parse the query only when there is one (keys may be %-encoded)
+        claimed += [v.upper() for v in req.query.get_all("_method")]
+    return tuple(dict.fromkeys(m for m in claimed if m))
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -74,7 +74,8 @@ def configure(stream: TextIO | None = None) -> None:
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
         logger_factory=_Factory(writer),
-        cache_logger_on_first_use=False,
+        # the proxy configures once at start; a cached bound logger saves work per line
+        cache_logger_on_first_use=True,
     )
 
 

@@ -354,6 +354,7 @@ OVERRIDES = [
     ),
     ("query-method", req("http://allowed.test:{P}/?_method=DELETE", "allowed.test:{P}")),
     ("query-method-second", req("http://allowed.test:{P}/?a=1&_method=put", "allowed.test:{P}")),
+    ("query-method-percent-encoded-key", req("http://allowed.test:{P}/?%5Fmethod=DELETE", "allowed.test:{P}")),
     ("lower-case-delete", "delete http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\n\r\n"),
     ("webdav-method", "PROPFIND http://allowed.test:{P}/ HTTP/1.1\r\nHost: allowed.test:{P}\r\n\r\n"),
     (
