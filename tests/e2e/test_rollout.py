@@ -129,3 +129,53 @@ def test_reload_on_change_and_sighup_keeps_old_policy_when_bad(
     resp = get(proxy, upstream, "allowed.test", "/")
     assert header_of(resp, "X-Egressguard-Reason") == "host_not_allowed"
     assert proxy.metric("egressguard_policy_rules") == 1
+
+
+def test_in_flight_requests_finish_under_the_policy_they_started_with(
+    start_proxy: ProxyFactory, upstream: RecordingServer
+) -> None:
+    import threading
+    import urllib.request
+
+    gated = f"""version: 1
+rules:
+  - id: gated
+    hosts: [api.example.test]
+    ports: [{upstream.port}]
+    methods: [POST]
+    approval: required
+    private_networks: allow
+"""
+    proxy = start_proxy(gated)
+    policy_file = Path(proxy.proc.args[proxy.proc.args.index("--policy") + 1])  # type: ignore[union-attr]
+    answer: list[bytes] = []
+    held = threading.Thread(
+        target=lambda: answer.append(get(proxy, upstream, "api.example.test", "/x", "POST"))
+    )
+    held.start()
+    token = proxy.admin_token()
+    deadline = time.monotonic() + 10
+    items: list[dict[str, str]] = []
+    while not items and time.monotonic() < deadline:
+        req = urllib.request.Request(
+            proxy.admin_url + "/api/approvals", headers={"Authorization": f"Bearer {token}"}
+        )
+        items = __import__("json").loads(urllib.request.urlopen(req, timeout=5).read())
+        time.sleep(0.05)
+    assert items
+    policy_file.write_text("version: 1\nrules: []\n")  # the new policy allows nothing
+    assert proxy.wait_for(
+        lambda e: e.get("event") == "egressguard.policy_reload" and e.get("result") == "ok", 10
+    )
+    assert (
+        status_of(get(proxy, upstream, "api.example.test", "/new", "POST")) == 403
+    )  # new requests: new policy
+    req = urllib.request.Request(
+        proxy.admin_url + f"/api/approvals/{items[0]['id']}/approve",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert urllib.request.urlopen(req, timeout=5).status == 200
+    held.join(timeout=10)
+    assert status_of(answer[0]) == 200  # the held request finishes under the policy it started with
+    assert b"POST /x" in upstream.received and b"/new" not in upstream.received
