@@ -7,7 +7,9 @@ import base64
 import gzip
 import json
 import urllib.request
+import zlib
 
+import brotli
 import pytest
 
 from tests.e2e.conftest import ProxyFactory
@@ -164,21 +166,36 @@ def test_misuse_is_secret_detected_and_nothing_leaves(
     assert module_upstream.connection_count == 0
 
 
-def test_gzip_response_echo_is_redacted_with_a_right_length(
-    proxy: ProxyProcess, module_upstream: RecordingServer
+ENCODINGS = {
+    "gzip": (gzip.compress, gzip.decompress),
+    "deflate": (zlib.compress, zlib.decompress),
+    "br": (brotli.compress, brotli.decompress),
+    "identity": (lambda b: b, lambda b: b),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@pytest.mark.parametrize("chunk_size", [None, 7], ids=["content-length", "chunked, the value across chunks"])
+def test_response_echo_is_redacted_with_a_right_length(
+    proxy: ProxyProcess, module_upstream: RecordingServer, encoding: str, chunk_size: int | None
 ) -> None:
-    module_upstream.response_body = gzip.compress(f'{{"echo": "{REAL}"}}'.encode())
-    module_upstream.extra_headers = [("Content-Encoding", "gzip"), ("X-Echo", REAL)]
+    encode, decode = ENCODINGS[encoding]
+    module_upstream.response_body = encode(f'{{"echo": "{REAL}"}}'.encode())
+    module_upstream.extra_headers = [("X-Echo", REAL)]
+    if encoding != "identity":
+        module_upstream.extra_headers.append(("Content-Encoding", encoding))
+    module_upstream.chunk_size = chunk_size
     try:
         resp = request(proxy, module_upstream, "allowed.test")
     finally:
         module_upstream.response_body = None
         module_upstream.extra_headers = []
+        module_upstream.chunk_size = None
     assert status_of(resp) == 200
     head, body = resp.split(b"\r\n\r\n", 1)
     assert REAL.encode() not in head
     assert int(header_of(resp, "Content-Length") or -1) == len(body)
-    plain = gzip.decompress(body)
+    plain = decode(body)
     assert REAL.encode() not in plain and b"[REDACTED]" in plain
 
 

@@ -25,6 +25,7 @@ class RecordingServer:
         self.connections: list[Connection] = []
         self.response_body: bytes | None = None
         self.extra_headers: list[tuple[str, str]] = []
+        self.chunk_size: int | None = None  # send the response chunked, in pieces of this size
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
