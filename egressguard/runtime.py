@@ -78,4 +78,6 @@ class Runtime:
     approvals: ApprovalGate
     overrides: Mapping[str, IPAddress] = field(default_factory=dict)
     local_addresses: frozenset[IPAddress] = frozenset()
+    # the proxy's own listeners, (ip or None for "every interface", port); filled once bound
+    own_endpoints: set[tuple[IPAddress | None, int]] = field(default_factory=set)
     dns_timeout: float = 5.0

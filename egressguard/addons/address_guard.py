@@ -65,7 +65,13 @@ class AddressGuard(Stage):
             if rule is not None and rule.private_networks is not None
             else state.compiled.policy.defaults.private_networks
         )
-        result: Vetted = vet(addresses, allow_private=allow_private, local=self.runtime.local_addresses)
+        result: Vetted = vet(
+            addresses,
+            allow_private=allow_private,
+            local=self.runtime.local_addresses,
+            port=state.port,
+            own=self.runtime.own_endpoints,
+        )
         if result.private is not None:
             refused = refuse(
                 self,

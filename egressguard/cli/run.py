@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -83,8 +84,6 @@ def read_tokens(args: argparse.Namespace) -> dict[str, str]:
 
 
 def local_addresses() -> frozenset[IPAddress]:
-    import ipaddress
-
     found: set[IPAddress] = set()
     with contextlib.suppress(OSError):
         for info in socket.getaddrinfo(socket.gethostname(), None):
@@ -167,12 +166,19 @@ async def serve(
         lambda c: opts.update(body_size_limit=_mitm_options(c, args, host, port)["body_size_limit"])
     )
 
+    def protect(bound_ip: str, bound_port: int) -> None:
+        """Remember a listener of ours (as bound): nothing may reach it through the proxy."""
+        ip = ipaddress.ip_address(bound_ip.split("%", 1)[0])
+        runtime.own_endpoints.add((None if ip.is_unspecified else ip, bound_port))
+
     def listen(app: Any, value: str, flag: str) -> str:
         h, p = parse_hostport(value, flag)
         sockets = tornado.netutil.bind_sockets(p, h)
         server = tornado.httpserver.HTTPServer(app)
         server.add_sockets(sockets)
         bound = sockets[0].getsockname()
+        for sock in sockets:
+            protect(*sock.getsockname()[:2])
         return f"{h}:{bound[1]}"
 
     ready = False
@@ -205,6 +211,8 @@ async def serve(
             await asyncio.wait_for(master_task, 5)
         return 1
     listen_addr = f"{addrs[0][0]}:{addrs[0][1]}"
+    for addr in addrs:
+        protect(str(addr[0]), int(addr[1]))
     ready = True
     log.info(
         "egressguard.started",

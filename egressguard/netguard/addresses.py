@@ -40,7 +40,7 @@ def classify(ip: IPAddress, local: Iterable[IPAddress] = ()) -> str | None:
             return f"{why} (inside IPv6 {ip})" if why else None
     if ip in set(local):
         return "an address of this host"
-    for name in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
+    for name in ("loopback", "link_local", "unspecified", "multicast", "private", "reserved"):
         if getattr(ip, f"is_{name}"):
             return name.replace("_", "-")
     if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.IPv4Network("100.64.0.0/10"):

@@ -18,12 +18,43 @@ class Vetted:
     error: str | None = None  # resolution failed
 
 
-def vet(addresses: Iterable[IPAddress], *, allow_private: bool, local: Iterable[IPAddress] = ()) -> Vetted:
-    """Every address must pass (a rebinding name with one private answer is refused)."""
+def is_own_endpoint(
+    ip: IPAddress, port: int, own: Iterable[tuple[IPAddress | None, int]], local: frozenset[IPAddress]
+) -> bool:
+    """Is (ip, port) one of the proxy's own listeners? `None` stands for a listener on every
+    interface (0.0.0.0 / ::), reachable at any address of this host."""
+    for listen_ip, listen_port in own:
+        if port != listen_port:
+            continue
+        if listen_ip is None:
+            if ip.is_loopback or ip.is_unspecified or ip in local:
+                return True
+        elif ip == listen_ip or (ip.is_loopback and listen_ip.is_loopback):
+            return True
+    return False
+
+
+def vet(
+    addresses: Iterable[IPAddress],
+    *,
+    allow_private: bool,
+    local: Iterable[IPAddress] = (),
+    port: int = 0,
+    own: Iterable[tuple[IPAddress | None, int]] = (),
+) -> Vetted:
+    """Every address must pass (a rebinding name with one private answer is refused).
+
+    The proxy's own listeners (`own`) are refused whatever the policy says: an agent that
+    reached the admin API through the proxy could approve its own requests.
+    """
     addrs = list(dict.fromkeys(addresses))
     if not addrs:
         return Vetted(None, error="the name has no addresses")
     local_set = frozenset(local)
+    own = list(own)
+    for ip in addrs:
+        if is_own_endpoint(ip, port, own, local_set):
+            return Vetted(None, private=f"{ip} port {port} is egressguard's own listener")
     if not allow_private:
         for ip in addrs:
             why = classify(ip, local_set)

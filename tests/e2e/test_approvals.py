@@ -190,3 +190,43 @@ def test_admin_api_through_the_proxy_is_denied(proxy: ProxyProcess) -> None:
 
 def test_admin_token_file_is_private(proxy: ProxyProcess) -> None:
     assert (proxy.confdir / "admin-token").stat().st_mode & 0o077 == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_proxys_own_listeners_stay_out_of_reach_even_when_private_networks_are_allowed(
+    start_proxy: ProxyFactory, upstream: RecordingServer
+) -> None:
+    listen, metrics, admin = free_port(), free_port(), free_port()
+    proxy = start_proxy(
+        f"version: 1\nrules:\n  - id: local\n    hosts: [127.0.0.1, 127.0.0.2, allowed.test]\n"
+        f"    ports: [{listen}, {metrics}, {admin}, {upstream.port}]\n    methods: [GET, POST]\n"
+        f"    private_networks: allow\n",
+        extra_args=[
+            "--listen",
+            f"127.0.0.1:{listen}",
+            "--metrics",
+            f"127.0.0.1:{metrics}",
+            "--admin",
+            f"127.0.0.1:{admin}",
+        ],
+    )
+    ok = proxy.raw(
+        f"GET http://127.0.0.1:{upstream.port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.port}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    assert status_of(ok) == 200  # private networks really are allowed by this rule
+    for host in ("127.0.0.1", "127.0.0.2", "allowed.test"):
+        for port in (listen, metrics, admin):
+            resp = proxy.raw(
+                f"POST http://{host}:{port}/api/approvals/x/approve HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+            )
+            assert status_of(resp) == 403 and header_of(resp, "X-Egressguard-Reason") == "private_address", (
+                host,
+                port,
+            )
