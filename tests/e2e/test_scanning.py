@@ -10,7 +10,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
+from backports import zstd
 
 from tests.e2e.conftest import ProxyFactory
 from tests.helpers.proxy import ProxyProcess, header_of, json_body, status_of
@@ -50,14 +52,14 @@ def send(
     method: str,
     path: str,
     body: bytes = b"",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | None] | None = None,
 ) -> bytes:
     upstream.reset()
     host = f"upload.example.test:{upstream.port}"
     head = f"{method} http://{host}{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
-    hdrs = {"Content-Length": str(len(body))}
-    hdrs.update(headers or {})
-    head += "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+    hdrs: dict[str, str | None] = {"Content-Length": str(len(body))}
+    hdrs.update(headers or {})  # a None value drops the header
+    head += "".join(f"{k}: {v}\r\n" for k, v in hdrs.items() if v is not None)
     return proxy.raw(head.encode() + b"\r\n" + body)
 
 
@@ -111,6 +113,26 @@ AWS = json.loads((VECTORS / "aws_access_key_id.json").read_text())["positive"][0
             zlib.compress(f"key={GH}".encode()),
             {"Content-Encoding": "deflate"},
             id="deflate body",
+        ),
+        pytest.param(
+            "POST", "/", brotli.compress(f"key={GH}".encode()), {"Content-Encoding": "br"}, id="brotli body"
+        ),
+        pytest.param(
+            "POST", "/", zstd.compress(f"key={GH}".encode()), {"Content-Encoding": "zstd"}, id="zstd body"
+        ),
+        pytest.param(
+            "POST",
+            "/",
+            gzip.compress(brotli.compress(f"key={GH}".encode())),
+            {"Content-Encoding": "br, gzip"},
+            id="stacked encodings",
+        ),
+        pytest.param(
+            "POST",
+            "/",
+            f"4\r\nkey=\r\n{len(GH):x}\r\n{GH}\r\n0\r\n\r\n".encode(),
+            {"Transfer-Encoding": "chunked", "Content-Length": None},
+            id="chunked body",
         ),
         pytest.param(
             "POST",
