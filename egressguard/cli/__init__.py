@@ -63,10 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--resolve",
-        action="append",
+        action="extend",
+        nargs="+",
         default=None,
         metavar="HOST=ADDR",
-        help="answer DNS for HOST with ADDR (repeatable)",
+        help="answer DNS for HOST with ADDR (repeat the flag, or list several after it)",
     )
     run.add_argument(
         "--admin-token-file", default=_env("admin_token_file"), help="file holding the operator token(s)"
@@ -91,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true")
     explain.add_argument("--body", help="scan this file as the request body")
     explain.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
-    explain.add_argument("--resolve", action="append", default=None, metavar="HOST=ADDR")
+    explain.add_argument(
+        "--resolve", action="append", default=None, metavar="HOST=ADDR"
+    )  # one per flag: METHOD URL follow
     explain.add_argument("method")
     explain.add_argument("url")
 

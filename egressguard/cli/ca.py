@@ -70,6 +70,23 @@ def write_bundle(confdir: str) -> Path:
     return target
 
 
+def upstream_trust(confdir: str, extra: str) -> Path:
+    """The roots mitmproxy verifies upstream servers with, plus `--upstream-ca`.
+
+    mitmproxy's option takes one file that *replaces* its default roots (certifi); SPEC's
+    `--upstream-ca` is an *extra* bundle, so both go into CONFDIR/upstream-trust.pem.
+    """
+    import certifi
+
+    target = Path(confdir).expanduser() / "upstream-trust.pem"
+    roots = Path(certifi.where()).read_bytes()
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(roots.rstrip(b"\n") + b"\n" + Path(extra).read_bytes())
+    os.chmod(tmp, 0o644)
+    tmp.replace(target)
+    return target
+
+
 def export(confdir: str, directory: str) -> None:
     """Copy the certificate and bundle where a sandbox can mount them read-only."""
     out = Path(directory)

@@ -118,7 +118,7 @@ def _mitm_options(compiled: Compiled, args: argparse.Namespace, host: str, port:
         "confdir": str(Path(args.confdir).expanduser()),
         "connection_strategy": "lazy",  # decide before any upstream connection exists
         "upstream_cert": False,
-        "ssl_verify_upstream_trusted_ca": args.upstream_ca,
+        "ssl_verify_upstream_trusted_ca": args.upstream_trust,
         # Bodies are held whole for scanning; past twice the limit mitmproxy stops reading.
         "body_size_limit": str(2 * max_body + 1024 * 1024),
         "http2": True,
@@ -289,6 +289,9 @@ def run(args: argparse.Namespace) -> int:
         reloader = Reloader(path, Mode(args.mode) if args.mode else None, secrets.token_bytes(32), metrics)
         reloader.apply(reloader.compile())
         ca_file = ca_cli.ensure_ca(args.confdir)
+        args.upstream_trust = (
+            str(ca_cli.upstream_trust(args.confdir, args.upstream_ca)) if args.upstream_ca else None
+        )
         if args.ca_export_dir:
             ca_cli.export(args.confdir, args.ca_export_dir)
         tokens = read_tokens(args)

@@ -190,3 +190,29 @@ def test_hostile_clients_do_not_take_it_down(start_proxy: ProxyFactory, upstream
     ids = {d["request_id"] for d in decisions}
     assert len(ids) == len(decisions) >= 1001
     assert proxy.metric("egressguard_requests_total") == len(decisions)
+
+
+def test_upstream_ca_is_added_to_the_default_roots_not_a_replacement(
+    start_proxy: ProxyFactory, upstream: RecordingServer
+) -> None:
+    import certifi
+
+    proxy = start_proxy(policy(upstream.port))
+    trust = (proxy.confdir / "upstream-trust.pem").read_text()
+    roots = Path(certifi.where()).read_text()
+    assert roots.strip() in trust and trust.count("BEGIN CERTIFICATE") == roots.count("BEGIN CERTIFICATE") + 1
+
+
+def test_resolve_takes_several_mappings_after_one_flag(tmp_path: Path, upstream: RecordingServer) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text(policy(upstream.port).replace("[allowed.test]", "[allowed.test, other.test]"))
+    proxy = ProxyProcess(
+        p, tmp_path / "conf", extra_args=["--resolve", "allowed.test=127.0.0.1", "other.test=127.0.0.1"]
+    )
+    try:
+        for host in ("allowed.test", "other.test"):
+            hp = f"{host}:{upstream.port}"
+            resp = proxy.raw(f"GET http://{hp}/ HTTP/1.1\r\nHost: {hp}\r\nConnection: close\r\n\r\n".encode())
+            assert status_of(resp) == 200, host
+    finally:
+        proxy.stop()
