@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from egressguard.cli import ca as ca_cli
 from egressguard.cli import default_policy_path
 from egressguard.cli.reloader import Reloader
 from egressguard.errors import ConfigError, PolicyError, SecretSourceError
-from egressguard.netguard.addresses import IPAddress
+from egressguard.netguard.addresses import IPAddress, parse_local_addresses
 from egressguard.netguard.resolver import parse_overrides
 from egressguard.observability import logging as eglog
 from egressguard.observability.metrics import EgressMetrics
@@ -84,10 +83,15 @@ def read_tokens(args: argparse.Namespace) -> dict[str, str]:
 
 
 def local_addresses() -> frozenset[IPAddress]:
-    found: set[IPAddress] = set()
-    with contextlib.suppress(OSError):
-        for info in socket.getaddrinfo(socket.gethostname(), None):
-            found.add(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+    """This host's addresses, from the kernel's tables (no DNS); empty where unreadable."""
+
+    def read(path: str) -> str:
+        try:
+            return Path(path).read_text()
+        except OSError:
+            return ""
+
+    found = parse_local_addresses(read("/proc/net/fib_trie"), read("/proc/net/if_inet6"))
     return frozenset(ip for ip in found if not ip.is_loopback)
 
 

@@ -7,6 +7,7 @@ judged by the address they carry, so `64:ff9b::a9fe:a9fe` is the metadata servic
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Iterable
 
@@ -48,3 +49,27 @@ def classify(ip: IPAddress, local: Iterable[IPAddress] = ()) -> str | None:
     if not ip.is_global:
         return "special-purpose (not globally routable)"
     return None
+
+
+def parse_local_addresses(fib_trie: str, if_inet6: str) -> frozenset[IPAddress]:
+    """This host's own addresses from Linux's `/proc/net/fib_trie` (IPv4: an address line
+    followed by `/32 host LOCAL`) and `/proc/net/if_inet6` (IPv6: 32 hex digits a line).
+
+    Read from the kernel's tables rather than by resolving the host name: that would be a
+    DNS query, and nothing but proxied traffic may leave.
+    """
+    found: set[IPAddress] = set()
+    last: str | None = None
+    for line in fib_trie.splitlines():
+        text = line.strip()
+        if text.startswith("|-- "):
+            last = text[4:].strip()
+        elif last is not None and text.startswith("/32 host LOCAL"):
+            with contextlib.suppress(ValueError):
+                found.add(ipaddress.IPv4Address(last))
+    for line in if_inet6.splitlines():
+        fields = line.split()
+        if fields and len(fields[0]) == 32:
+            with contextlib.suppress(ValueError):
+                found.add(ipaddress.IPv6Address(int(fields[0], 16)))
+    return frozenset(found)

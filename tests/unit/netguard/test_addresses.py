@@ -45,3 +45,31 @@ def test_public_addresses_pass(address: str) -> None:
 def test_this_hosts_own_addresses_are_private() -> None:
     ip = ipaddress.ip_address("8.8.4.4")
     assert classify(ip, local={ip}) == "an address of this host"
+
+
+FIB_TRIE = """Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+           |-- 127.0.0.1
+              /32 host LOCAL
+           |-- 192.0.2.0
+              /24 link UNICAST
+           |-- 192.0.2.2
+              /32 host LOCAL
+        |-- 192.0.2.255
+           /32 link BROADCAST
+"""
+IF_INET6 = """fd000000000000000000000000000002 04 40 00 82     eth0
+00000000000000000000000000000001 01 80 10 80       lo
+"""
+
+
+def test_local_addresses_come_from_the_kernels_tables() -> None:
+    from egressguard.netguard.addresses import parse_local_addresses
+
+    assert parse_local_addresses(FIB_TRIE, IF_INET6) == {
+        ipaddress.ip_address(a) for a in ("127.0.0.1", "192.0.2.2", "fd00::2", "::1")
+    }
+    assert parse_local_addresses("", "") == frozenset()
