@@ -33,16 +33,7 @@ class BodyScanner(Stage):
         limit = state.compiled.policy.defaults.max_body
         declared = flow.request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            refuse(
-                self,
-                flow,
-                state,
-                deny(
-                    Reason.BODY_TOO_LARGE,
-                    _rule_id(state),
-                    f"Content-Length {int(declared)} is over the limit of {limit} bytes",
-                ),
-            )
+            self._too_large(flow, state, f"Content-Length {int(declared)} is over the limit of {limit} bytes")
 
     @guarded_async
     async def request(self, flow: http.HTTPFlow) -> None:
@@ -53,15 +44,8 @@ class BodyScanner(Stage):
         body = req.raw_content or b""
         state.body_bytes = len(body)
         limit = state.compiled.policy.defaults.max_body
-        if len(body) > limit and refuse(
-            self,
-            flow,
-            state,
-            deny(
-                Reason.BODY_TOO_LARGE,
-                _rule_id(state),
-                f"the body is {len(body)} bytes, over the limit of {limit}",
-            ),
+        if len(body) > limit and self._too_large(
+            flow, state, f"the body is {len(body)} bytes, over the limit of {limit}"
         ):
             return
         scan = functools.partial(
@@ -77,6 +61,9 @@ class BodyScanner(Stage):
         # A large body is scanned on a worker thread so that it cannot stall other flows.
         result = await asyncio.to_thread(scan) if len(body) > INLINE_SCAN_BYTES else scan()
         self._apply(flow, state, result)
+
+    def _too_large(self, flow: http.HTTPFlow, state: FlowState, message: str) -> bool:
+        return refuse(self, flow, state, deny(Reason.BODY_TOO_LARGE, _rule_id(state), message))
 
     def _apply(self, flow: http.HTTPFlow, state: FlowState, result: ScanResult) -> bool:
         state.findings.extend(result.findings)

@@ -46,6 +46,17 @@ def _override_methods(req: http.Request) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for m in claimed if m))
 
 
+def _facts(req: http.Request, path: str, extra_methods: tuple[str, ...]) -> RequestFacts:
+    return RequestFacts(
+        host=req.host,
+        port=req.port,
+        method=req.method,
+        path=path,
+        scheme=req.scheme,
+        extra_methods=extra_methods,
+    )
+
+
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -122,17 +133,7 @@ class PolicyEnforcer(Stage):
                     return
             req.data.host, req.data.port = conn.connect_host.name, conn.connect_port
             state.port = conn.connect_port
-        extra = _override_methods(req)
-        ev = state.compiled.engine.evaluate(
-            RequestFacts(
-                host=req.host,
-                port=req.port,
-                method=req.method,
-                path=state.path,
-                scheme=req.scheme,
-                extra_methods=extra,
-            )
-        )
+        ev = state.compiled.engine.evaluate(_facts(req, state.path, _override_methods(req)))
         if ev.host is not None:
             state.host = ev.host.name
         state.canonical_host, state.rule = ev.host, ev.rule
@@ -158,16 +159,7 @@ class PolicyEnforcer(Stage):
         if not extra:
             return
         req = flow.request
-        ev = state.compiled.engine.evaluate(
-            RequestFacts(
-                host=req.host,
-                port=req.port,
-                method=req.method,
-                path=state.path,
-                scheme=req.scheme,
-                extra_methods=(*_override_methods(req), *extra),
-            )
-        )
+        ev = state.compiled.engine.evaluate(_facts(req, state.path, (*_override_methods(req), *extra)))
         if ev.decision.verdict is not state.decision.verdict or ev.rule is not state.rule:
             decision = ev.decision
             if not decision.denies:

@@ -14,7 +14,6 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -386,18 +385,3 @@ def json_strings(data: bytes) -> JsonStrings:
         if text and not colon:
             values.append(text)
     return JsonStrings(values, escaped)
-
-
-def iter_pct_windows(data: bytes, hits: list[int], radius: int) -> Iterator[tuple[int, int]]:
-    """Merged windows of `radius` bytes around hit offsets (sorted input)."""
-    lo = hi = -1
-    for h in hits:
-        s, e = max(0, h - radius), min(len(data), h + radius)
-        if s <= hi:
-            hi = max(hi, e)
-            continue
-        if hi > lo:
-            yield lo, hi
-        lo, hi = s, e
-    if hi > lo:
-        yield lo, hi

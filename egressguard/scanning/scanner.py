@@ -563,7 +563,7 @@ class Scanner:
             return
         for step, offsets, decode in (("percent", pct, dec.percent_decode), ("unescape", esc, dec.unescape)):
             if offsets:
-                pieces = [decode(data[lo:hi]) for lo, hi in dec.iter_pct_windows(data, offsets, _WINDOW)]
+                pieces = [decode(data[lo:hi]) for lo, hi in _windows(offsets, _WINDOW, _WINDOW, len(data))]
                 self._child_buffer(req, pieces, location, step, depth)
         for index, offset in magic:
             self._embedded(req, data, offset, index, location, depth)
@@ -675,6 +675,7 @@ def _crosses(cuts: list[int], start: int, end: int) -> bool:
 
 
 def _windows(ends: list[int], before: int, after: int, size: int) -> Iterable[tuple[int, int]]:
+    """Merged windows reaching `before` bytes back and `after` bytes on from each offset."""
     lo = hi = -1
     for end in sorted(ends):
         s, e = max(0, end - before), min(size, end + after)

@@ -122,7 +122,11 @@ sys.path.insert(0, os.getcwd())
 from pathlib import Path
 from tests.helpers.proxy import ProxyProcess, header_of, json_body, status_of
 
-V4 = ["169.254.169.254", "10.0.0.1", "100.64.0.1", "93.184.216.34", "10.255.255.53"]
+V4 = ["169.254.169.254", "10.0.0.1", "100.64.0.1", "10.255.255.53"]
+# Stands for a remote public server. Added only once the proxy runs: the proxy reads this
+# host's own addresses at start and refuses them (they are private to it), and here the
+# "remote" server has to live on this namespace's lo.
+PUBLIC = "93.184.216.34"
 V6 = ["fd00::1", "64:ff9b::a9fe:a9fe"]
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 for a in V4:
@@ -211,6 +215,7 @@ resolve = {"meta.rebind.test": "169.254.169.254", "ten.rebind.test": "10.0.0.1",
            "nat64.rebind.test": "64:ff9b::a9fe:a9fe", "zero.rebind.test": "0.0.0.0",
            "public.rebind.test": "93.184.216.34", "privok.test": "10.0.0.1"}
 proxy = ProxyProcess(tmp / "policy.yaml", tmp / "conf", resolve=resolve)
+subprocess.run(["ip", "addr", "add", PUBLIC + "/32", "dev", "lo"], check=True)
 
 def get(host):
     return f"GET http://{host}:{L}/latest/meta-data/ HTTP/1.1\r\nHost: {host}:{L}\r\nConnection: close\r\n\r\n".encode()

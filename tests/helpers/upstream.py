@@ -3,6 +3,7 @@ test can prove that nothing of a denied request arrived."""
 
 from __future__ import annotations
 
+import abc
 import json
 import socket
 import ssl
@@ -16,16 +17,11 @@ class Connection:
     data: bytearray = field(default_factory=bytearray)
 
 
-class RecordingServer:
-    """A tiny HTTP/1.1 server. Answers every request with 200 and a JSON echo of what it
-    received (method, path, headers), or with `response_body` when set."""
+class _LoopbackServer(abc.ABC):
+    """A listening socket on 127.0.0.1 (port 0) and a thread that hands each connection
+    to `_handle`; subclasses say what to do with it."""
 
-    def __init__(self, tls_context: ssl.SSLContext | None = None) -> None:
-        self.tls_context = tls_context
-        self.connections: list[Connection] = []
-        self.response_body: bytes | None = None
-        self.extra_headers: list[tuple[str, str]] = []
-        self.chunk_size: int | None = None  # send the response chunked, in pieces of this size
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -36,6 +32,37 @@ class RecordingServer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._accepted, args=(client,), daemon=True).start()
+
+    @abc.abstractmethod
+    def _accepted(self, client: socket.socket) -> None: ...
+
+
+class RecordingServer(_LoopbackServer):
+    """A tiny HTTP/1.1 server. Answers every request with 200 and a JSON echo of what it
+    received (method, path, headers), or with `response_body` when set."""
+
+    def __init__(self, tls_context: ssl.SSLContext | None = None) -> None:
+        self.tls_context = tls_context
+        self.connections: list[Connection] = []
+        self.response_body: bytes | None = None
+        self.extra_headers: list[tuple[str, str]] = []
+        self.chunk_size: int | None = None  # send the response chunked, in pieces of this size
+        super().__init__()
 
     # -- what arrived -----------------------------------------------------------------
     @property
@@ -52,24 +79,12 @@ class RecordingServer:
         with self._lock:
             self.connections.clear()
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
     # -- serving ----------------------------------------------------------------------
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn = Connection()
-            with self._lock:
-                self.connections.append(conn)
-            threading.Thread(target=self._handle, args=(client, conn), daemon=True).start()
+    def _accepted(self, client: socket.socket) -> None:
+        conn = Connection()
+        with self._lock:
+            self.connections.append(conn)
+        self._handle(client, conn)
 
     def _handle(self, client: socket.socket, conn: Connection) -> None:
         client.settimeout(10)
@@ -139,39 +154,15 @@ class RecordingServer:
             client.close()
 
 
-class WebSocketServer:
+class WebSocketServer(_LoopbackServer):
     """A recording WebSocket echo server (wsproto): keeps every message it receives."""
 
     def __init__(self) -> None:
         self.messages: list[str | bytes] = []
         self.raw = bytearray()
-        self._lock = threading.Lock()
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(16)
-        self._sock.settimeout(0.2)
-        self.port = self._sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
-
-    def _handle(self, client: socket.socket) -> None:
+    def _accepted(self, client: socket.socket) -> None:
         from wsproto import ConnectionType, WSConnection
         from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Request, TextMessage
 
