@@ -12,14 +12,16 @@ from mitmproxy import connection, http
 
 from egressguard.addons import _flowstate
 from egressguard.addons._guard import Stage, guarded_async, refuse
+from egressguard.addons.decision_recorder import DecisionRecorder
 from egressguard.approval.gate import Outcome
 from egressguard.decision import Reason, Verdict, allow, deny
+from egressguard.runtime import Runtime
 
 
 class ApprovalGateAddon(Stage):
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._by_client: dict[str, set[str]] = {}
+    def __init__(self, runtime: Runtime, recorder: DecisionRecorder) -> None:
+        super().__init__(runtime, recorder)
+        self._by_client: dict[str, set[str]] = {}  # client connection id -> held ids
 
     @guarded_async
     async def request(self, flow: http.HTTPFlow) -> None:
@@ -51,7 +53,7 @@ class ApprovalGateAddon(Stage):
         self._by_client.setdefault(flow.client_conn.id, set()).add(entry.id)
         self.recorder.record(state, state.decision, final=False)
         self.runtime.metrics.approvals_pending.set(len(gate))
-        timer = loop.call_later(timeout, gate.decide, entry.id, Outcome.TIMED_OUT, None)
+        timer = loop.call_later(timeout, gate.expire)  # times out whatever is past its deadline
         flow.intercept()
         try:
             outcome, approver = await settled

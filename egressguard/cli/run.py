@@ -242,12 +242,7 @@ async def serve(
                     reloader.reload("file change")
                     last = settled
 
-    async def expire() -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            gate.expire()
-
-    tasks = [asyncio.create_task(watch()), asyncio.create_task(expire())]
+    tasks = [asyncio.create_task(watch())]
     stop_wait = asyncio.create_task(stopping.wait())
     await asyncio.wait([master_task, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     ready = False
