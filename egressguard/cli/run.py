@@ -210,6 +210,10 @@ async def serve(
             listen=args.listen,
             message=f"cannot listen on {args.listen}; is the address in use or not local?",
         )
+        print(
+            f"egressguard: cannot listen on {args.listen} (address in use, or not an address of this host)",
+            file=sys.stderr,
+        )
         master.shutdown()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(master_task, 5)
@@ -314,5 +318,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(serve(args, reloader, tokens, ca_file, registry, metrics, overrides))
     except OSError as exc:
-        print(f"egressguard: cannot start: {exc.strerror}", file=sys.stderr)
+        print(f"egressguard: cannot start: {exc.strerror} (is --metrics or --admin in use?)", file=sys.stderr)
         return 1

@@ -216,3 +216,23 @@ def test_resolve_takes_several_mappings_after_one_flag(tmp_path: Path, upstream:
             assert status_of(resp) == 200, host
     finally:
         proxy.stop()
+
+
+def test_an_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for flag in ("--listen", "--metrics", "--admin"):
+            args = {"--listen": "127.0.0.1:0", "--metrics": "127.0.0.1:0", "--admin": "127.0.0.1:0"}
+            args[flag] = f"127.0.0.1:{port}"
+            out = run(
+                "run",
+                "--policy",
+                str(Path(__file__).parents[2] / "rules"),
+                "--confdir",
+                str(tmp_path / "c"),
+                *[x for kv in args.items() for x in kv],
+            )
+            assert out.returncode == 1, (flag, out.stderr)
+            assert "egressguard: cannot" in out.stderr and "Traceback" not in out.stderr
