@@ -8,6 +8,7 @@ host (or is absent); otherwise it is intercepted and its requests fail `host_mis
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Generator
@@ -102,6 +103,10 @@ class TunnelGuard(Stage):
                 "egressguard.internal_error", hook="next_layer", error=type(exc).__name__, at=where(exc)
             )
             nextlayer.layer = _Refuse(nextlayer.context, b"")
+            conn = self.connections.peek(nextlayer.context.client)
+            if conn is not None and conn.connect_state is not None:
+                with contextlib.suppress(Exception):  # the line is best effort; the refusal is not
+                    self._tunnel_line(conn, deny(Reason.INTERNAL_ERROR, None, "failure in next_layer"))
 
     def _next_layer(self, nextlayer: layer.NextLayer) -> None:
         chosen = nextlayer.layer
@@ -138,7 +143,8 @@ class TunnelGuard(Stage):
         try:
             hello = tls.parse_client_hello(nextlayer.data_client())
         except ValueError:
-            hello = None
+            self._refuse(nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "an invalid TLS ClientHello"))
+            return
         if hello is None:
             nextlayer.layer = None  # wait for the rest of the ClientHello; we are asked again
             return
