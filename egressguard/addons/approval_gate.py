@@ -33,6 +33,11 @@ class ApprovalGateAddon(Stage):
         rule = state.rule
         assert rule is not None
         gate = self.runtime.approvals
+        limit = state.compiled.policy.defaults.max_pending_approvals
+        if len(gate) >= limit:
+            # A flood of held requests would tie up memory and bury the operators.
+            refuse(self, flow, state, deny(Reason.RATE_LIMITED, rule.id, f"{limit} requests are already held"))
+            return
         timeout = rule.approval_timeout or state.compiled.policy.defaults.approval_timeout
         loop = asyncio.get_running_loop()
         settled: asyncio.Future[tuple[Outcome, str | None]] = loop.create_future()

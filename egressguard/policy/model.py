@@ -54,6 +54,7 @@ class Defaults:
     bulk: BulkLimits = field(default_factory=BulkLimits)
     scan_limit: int = 32 * 1024 * 1024  # decoded bytes inspected per request
     unscannable: Action = Action.DENY  # a body that cannot be decoded within the limits
+    max_pending_approvals: int = 100  # more held at once are refused: rate_limited
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ DEFAULT_KEYS = (
     "bulk",
     "scan_limit",
     "unscannable",
+    "max_pending_approvals",
 )
 BULK_KEYS = ("emails", "cards", "archive_bytes")
 SECRET_KEYS = ("from", "hosts", "placeholder")
@@ -366,6 +367,8 @@ def _read_defaults(reader: PolicyReader, node: yaml.Node, doc: Document) -> None
             value = reader.duration(vnode, where)
         elif key == "bulk":
             value = reader.bulk(vnode, where)
+        elif key == "max_pending_approvals":
+            value = reader.integer(vnode, where, 1, 100_000, "a count such as 100")
         else:  # unscannable
             choice = reader.choice(vnode, where, ("deny", "allow"))
             value = None if choice is None else Action(choice)

@@ -230,3 +230,26 @@ def test_the_proxys_own_listeners_stay_out_of_reach_even_when_private_networks_a
                 host,
                 port,
             )
+
+
+def test_too_many_held_requests_are_rate_limited(
+    start_proxy: ProxyFactory, upstream: RecordingServer
+) -> None:
+    proxy = start_proxy(
+        policy(upstream.port).replace(
+            "  approval_timeout: 30s\n", "  approval_timeout: 30s\n  max_pending_approvals: 2\n"
+        )
+    )
+    token = proxy.admin_token()
+    held = [HeldClient(proxy, upstream, "POST", f"/repos/acme/app/issues/{i}/comments") for i in range(2)]
+    wait_pending(proxy, token, count=2)
+    third = HeldClient(proxy, upstream, "POST", "/repos/acme/app/issues/9/comments")
+    third.join(timeout=10)
+    assert (
+        status_of(third.answer) == 403 and header_of(third.answer, "X-Egressguard-Reason") == "rate_limited"
+    )
+    for item in api(proxy, "GET", "/api/approvals", token)[1]:
+        api(proxy, "POST", f"/api/approvals/{item['id']}/deny", token)
+    for client in held:
+        client.join(timeout=10)
+    assert upstream.connection_count == 0
