@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from egressguard.scanning.base import Detector, Match
 from egressguard.scanning.detectors import DEFAULT_DETECTORS
-from egressguard.scanning.scanner import BulkThresholds, ExactSecret, ScanLimits, Scanner, ScanResult
+from egressguard.scanning.scanner import Scanner
+from egressguard.scanning.types import BulkThresholds, ExactSecret, ScanLimits, ScanResult
 
 __all__ = [
     "DEFAULT_DETECTORS",

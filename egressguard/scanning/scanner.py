@@ -1,22 +1,21 @@
 """The request scanner: every byte a client sends, through every decoding, against every detector.
 
 One pass of Hyperscan per buffer finds candidate offsets for all detectors, managed secrets (and
-their base64/hex/percent encodings), e-mail addresses, escapes and embedded archives; a second,
-restartable pass finds base64/hex candidate runs. Python only looks at the few places those
-passes point to. Decoded views (JSON strings, form fields, multipart parts, decompressed or
+their base64/hex/percent encodings), e-mail addresses, escapes and embedded archives; a second
+pass, `bytes.translate` + `bytes.find`, finds base64/hex candidate runs. Python only looks at the
+few places those passes point to. Decoded views (JSON strings, form fields, multipart parts, decompressed or
 base64/hex-decoded bytes) become child buffers scanned the same way, up to `ScanLimits`.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import itertools
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import hyperscan
 
@@ -28,6 +27,15 @@ from egressguard.scanning.detectors import DEFAULT_DETECTORS
 from egressguard.scanning.detectors.payment_card import PaymentCard, normalize
 from egressguard.scanning.filters.heuristic import is_placeholder, printable_ratio
 from egressguard.scanning.fingerprint import fingerprint
+from egressguard.scanning.prefilter import Variant, b64_variants, compile_database, literal
+from egressguard.scanning.types import (
+    DEFAULT_BULK,
+    DEFAULT_LIMITS,
+    BulkThresholds,
+    ExactSecret,
+    ScanLimits,
+    ScanResult,
+)
 
 SCANNERS: Final = frozenset({"secrets", "bulk"})
 
@@ -59,81 +67,8 @@ _BASIC = re.compile(rb"(?i)^\s*basic\s+([A-Za-z0-9+/=_-]{4,4096})\s*$")
 _JSON_TYPES = ("application/json", "+json", "text/json", "application/x-ndjson", "application/jsonl")
 
 
-@dataclass(frozen=True)
-class ScanLimits:
-    max_decoded_bytes: int = 32 * 1024 * 1024  # total decoded bytes inspected per request
-    max_depth: int = 4  # nesting of encodings (gzip in base64 in JSON...)
-    max_parts: int = 1000  # multipart parts / form fields considered
-
-
-@dataclass(frozen=True)
-class BulkThresholds:
-    emails: int = 50  # distinct e-mail addresses in one request
-    cards: int = 10  # distinct Luhn-valid card numbers
-    archive_bytes: int = 1024 * 1024  # zip/tar/gzip archive/git pack larger than this once decoded
-
-
-@dataclass(frozen=True)
-class ExactSecret:
-    """A managed secret's real value or its placeholder. The value never prints."""
-
-    name: str
-    value: bytes = field(repr=False)
-    kind: Literal["value", "placeholder"]
-
-    def __repr__(self) -> str:
-        return f"ExactSecret(name={self.name!r}, kind={self.kind!r}, value=<redacted>)"
-
-    __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    findings: tuple[Finding, ...]
-    reason: Reason | None
-    undecodable: bool
-    matched_secrets: frozenset[str]
-
-    @property
-    def clean(self) -> bool:
-        return not self.findings
-
-
-# --- hyperscan plumbing ----------------------------------------------------------------------------------
-
 _DET, _EXACT, _PCT, _ESC, _MAGIC, _EMAIL = range(6)
 _MAGICS: Final = (dec.GZIP_MAGIC, dec.ZSTD_MAGIC, dec.ZIP_LOCAL)
-
-
-def _literal(value: bytes) -> bytes:
-    return b"".join(b"\\x%02x" % b for b in value)
-
-
-def _compile(expressions: list[bytes], flags: list[int]) -> hyperscan.Database:
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(
-        expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags
-    )
-    return db
-
-
-def _b64_variants(value: bytes) -> Iterable[bytes]:
-    """base64 text that must appear wherever `value` is base64-encoded, at each of 3 alignments."""
-    for k in range(3):
-        enc = base64.b64encode(b"\x00" * k + value)
-        piece = enc[(4 if k else 0) : ((k + len(value)) // 3) * 4]
-        if len(piece) >= 8:
-            yield piece
-            url = piece.translate(bytes.maketrans(b"+/", b"-_"))
-            if url != piece:
-                yield url
-
-
-@dataclass(frozen=True, slots=True)
-class _Variant:
-    secret: int
-    step: str | None  # None: the raw value; else the encoding it was found through
-    length: int
 
 
 @dataclass(slots=True)
@@ -177,8 +112,8 @@ class Scanner:
         scanners: frozenset[str],
         exact: Sequence[ExactSecret] = (),
         fingerprint_key: bytes,
-        limits: ScanLimits = ScanLimits(),
-        bulk: BulkThresholds = BulkThresholds(),
+        limits: ScanLimits = DEFAULT_LIMITS,
+        bulk: BulkThresholds = DEFAULT_BULK,
         unscannable_denies: bool = True,
         detectors: Sequence[Detector] = DEFAULT_DETECTORS,
     ) -> None:
@@ -220,26 +155,26 @@ class Scanner:
         for i, det in enumerate(self._detectors):
             for expr in det.prefilter:
                 add(expr, _DET, i)
-        self._variants: list[_Variant] = []
+        self._variants: list[Variant] = []
         for i, secret in enumerate(self._exact):
             if not secret.value:
                 continue
             forms: list[tuple[str | None, bytes]] = [(None, secret.value)]
             if len(secret.value) >= _EXACT_ENCODED_MIN:
-                forms += [("base64", v) for v in _b64_variants(secret.value)]
+                forms += [("base64", v) for v in b64_variants(secret.value)]
                 forms += [("hex", secret.value.hex().encode()), ("hex", secret.value.hex().upper().encode())]
                 forms += [("percent", b"".join(b"%%%02X" % b for b in secret.value))]
                 forms += [("percent", b"".join(b"%%%02x" % b for b in secret.value))]
             for step, form in dict.fromkeys(forms):
-                add(_literal(form), _EXACT, len(self._variants))
-                self._variants.append(_Variant(i, step, len(form)))
+                add(literal(form), _EXACT, len(self._variants))
+                self._variants.append(Variant(i, step, len(form)))
         add(rb"%[0-9A-Fa-f]{2}", _PCT, 0)
         add(rb"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2})", _ESC, 0)
         for i, magic in enumerate(_MAGICS):
-            add(_literal(magic), _MAGIC, i)
+            add(literal(magic), _MAGIC, i)
         add(EMAIL_PREFILTER, _EMAIL, 0)
         self._tags = tags
-        self._db = _compile(exprs, flags)
+        self._db = compile_database(exprs, flags)
         # Hyperscan scratch space may be used by one thread at a time: one per thread
         # (the proxy scans large bodies off its event loop).
         self._local = threading.local()
@@ -499,7 +434,7 @@ class Scanner:
                     if req.bulk.add_email(addr):
                         self._add(req, BULK_EMAILS, location, req.bulk.emails_digest())
 
-    def _exact_hit(self, req: _Request, variant: _Variant, location: str) -> None:
+    def _exact_hit(self, req: _Request, variant: Variant, location: str) -> None:
         secret = self._exact[variant.secret]
         req.matched.add(secret.name)
         if secret.name in req.exempt or not self._secrets_on:
