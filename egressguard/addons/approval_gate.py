@@ -36,7 +36,9 @@ class ApprovalGateAddon(Stage):
         limit = state.compiled.policy.defaults.max_pending_approvals
         if len(gate) >= limit:
             # A flood of held requests would tie up memory and bury the operators.
-            refuse(self, flow, state, deny(Reason.RATE_LIMITED, rule.id, f"{limit} requests are already held"))
+            refuse(
+                self, flow, state, deny(Reason.RATE_LIMITED, rule.id, f"{limit} requests are already held")
+            )
             return
         timeout = rule.approval_timeout or state.compiled.policy.defaults.approval_timeout
         loop = asyncio.get_running_loop()

@@ -143,7 +143,9 @@ class TunnelGuard(Stage):
         try:
             hello = tls.parse_client_hello(nextlayer.data_client())
         except ValueError:
-            self._refuse(nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "an invalid TLS ClientHello"))
+            self._refuse(
+                nextlayer, conn, deny(Reason.PROTOCOL_NOT_ALLOWED, None, "an invalid TLS ClientHello")
+            )
             return
         if hello is None:
             nextlayer.layer = None  # wait for the rest of the ClientHello; we are asked again

@@ -24,7 +24,7 @@ from mitmproxy.master import Master
 from prometheus_client import CollectorRegistry
 
 from egressguard import __version__
-from egressguard.addons import default_addons
+from egressguard.addons import body_limits, default_addons
 from egressguard.addons.pipeline import Pipeline
 from egressguard.approval.gate import ApprovalGate, Outcome
 from egressguard.cli import ca as ca_cli
@@ -154,6 +154,7 @@ async def serve(
     )
     host, port = parse_hostport(args.listen, "--listen")
     opts = options.Options()
+    body_limits.install()  # request bodies bounded, large responses streamed
     master = Master(opts)
     lifecycle = Lifecycle()
     master.addons.add(

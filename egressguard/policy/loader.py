@@ -113,7 +113,9 @@ def _read_file(path: Path) -> tuple[Document | None, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem(name, 1, f"YAML error: {exc.__class__.__name__}; check the file's syntax")]
     except RecursionError:
-        return None, [Problem(name, 1, "the YAML is nested too deeply to read; a policy needs only a few levels")]
+        return None, [
+            Problem(name, 1, "the YAML is nested too deeply to read; a policy needs only a few levels")
+        ]
     if root is None:
         return None, [Problem(name, 1, "the file is empty; a policy starts with: version: 1")]
     reader = PolicyReader(name)
