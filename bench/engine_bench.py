@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from egressguard.policy.engine import Engine, RequestFacts  # noqa: E402
 from egressguard.policy.hosts import canonical_host, parse_host_pattern  # noqa: E402
 from egressguard.policy.model import Action, Defaults, Mark, Mode, Policy, Rule  # noqa: E402
-from egressguard.policy.paths import canonical_segments, parse_path_pattern  # noqa: E402
+from egressguard.policy.paths import _cached_segments, parse_path_pattern  # noqa: E402
 
 POOL = 1000  # distinct requests per scenario
 
@@ -79,7 +79,7 @@ def measure(engine: Engine, requests: list[RequestFacts], iterations: int, cold:
     def clear() -> None:
         if cold:
             canonical_host.cache_clear()
-            canonical_segments.cache_clear()
+            _cached_segments.cache_clear()
 
     for facts in requests:  # warm-up: code paths, and (warm) the caches
         evaluate(facts)

@@ -26,12 +26,25 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@lru_cache(maxsize=65536)
+CACHED_PATH_LENGTH = 1024  # longer paths are not cached: a cache of huge keys is a memory leak
+
+
 def canonical_segments(raw: str) -> Segments | None:
     """The decoded, dot-resolved, non-empty segments of `raw`, or None when ambiguous.
 
     `raw` is the path as sent (no query string, no fragment).
     """
+    if len(raw) > CACHED_PATH_LENGTH:
+        return _canonical_segments(raw)
+    return _cached_segments(raw)
+
+
+@lru_cache(maxsize=16384)
+def _cached_segments(raw: str) -> Segments | None:
+    return _canonical_segments(raw)
+
+
+def _canonical_segments(raw: str) -> Segments | None:
     if not raw.startswith("/"):
         return None
     if "\\" in raw or "#" in raw or _AMBIGUOUS_ESCAPE.search(raw) or _BAD_ESCAPE.search(raw):
