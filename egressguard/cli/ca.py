@@ -70,18 +70,21 @@ def write_bundle(confdir: str) -> Path:
     return target
 
 
-def upstream_trust(confdir: str, extra: str) -> Path:
-    """The roots mitmproxy verifies upstream servers with, plus `--upstream-ca`.
+def upstream_trust(confdir: str, extra: str | None) -> Path:
+    """The roots upstream servers are verified with: this host's trust store (as curl, git
+    and pip use it; certifi where there is none), plus `--upstream-ca` when given.
 
-    mitmproxy's option takes one file that *replaces* its default roots (certifi); SPEC's
-    `--upstream-ca` is an *extra* bundle, so both go into CONFDIR/upstream-trust.pem.
+    mitmproxy on its own verifies against certifi alone, which fails wherever egress
+    passes an inspecting gateway whose CA is in the system store; and its option takes one
+    file that *replaces* the roots, while SPEC's `--upstream-ca` is an *extra* bundle.
+    Both go into CONFDIR/upstream-trust.pem.
     """
-    import certifi
-
     target = Path(confdir).expanduser() / "upstream-trust.pem"
-    roots = Path(certifi.where()).read_bytes()
+    roots = system_roots().rstrip(b"\n") + b"\n"
+    if extra:
+        roots += Path(extra).read_bytes()
     tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(roots.rstrip(b"\n") + b"\n" + Path(extra).read_bytes())
+    tmp.write_bytes(roots)
     os.chmod(tmp, 0o644)
     tmp.replace(target)
     return target

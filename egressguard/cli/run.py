@@ -293,9 +293,7 @@ def run(args: argparse.Namespace) -> int:
         reloader = Reloader(path, Mode(args.mode) if args.mode else None, secrets.token_bytes(32), metrics)
         reloader.apply(reloader.compile())
         ca_file = ca_cli.ensure_ca(args.confdir)
-        args.upstream_trust = (
-            str(ca_cli.upstream_trust(args.confdir, args.upstream_ca)) if args.upstream_ca else None
-        )
+        args.upstream_trust = str(ca_cli.upstream_trust(args.confdir, args.upstream_ca))
         if args.ca_export_dir:
             ca_cli.export(args.confdir, args.ca_export_dir)
         tokens = read_tokens(args)
