@@ -40,21 +40,21 @@ class Reloader:
             hook(compiled)
 
     def reload(self, trigger: str) -> bool:
+        """Swap in the policy on disk; on any failure keep the running one (and say why)."""
         log = eglog.get_logger()
         try:
             compiled = self.compile()
         except PolicyError as exc:
-            self.metrics.policy_reloads.labels(result="error").inc()
-            log.error(
-                "egressguard.policy_reload",
-                result="error",
-                trigger=trigger,
-                problems=[str(p) for p in exc.problems],
-            )
-            return False
+            problems = [str(p) for p in exc.problems]
         except (ConfigError, OSError) as exc:
+            problems = [str(exc)]
+        except Exception as exc:  # a bug must not take reloads (or the old policy) away
+            problems = [f"internal error while loading the policy ({type(exc).__name__}); the running policy stays"]
+        else:
+            problems = []
+        if problems:
             self.metrics.policy_reloads.labels(result="error").inc()
-            log.error("egressguard.policy_reload", result="error", trigger=trigger, problems=[str(exc)])
+            log.error("egressguard.policy_reload", result="error", trigger=trigger, problems=problems)
             return False
         self.apply(compiled)
         self.metrics.policy_reloads.labels(result="ok").inc()
