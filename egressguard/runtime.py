@@ -6,7 +6,7 @@ keeps the `Compiled` snapshot it started with, so in-flight requests finish unde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from egressguard.approval.gate import ApprovalGate
@@ -15,8 +15,8 @@ from egressguard.credentials.store import SecretStore
 from egressguard.netguard.addresses import IPAddress
 from egressguard.observability.metrics import EgressMetrics
 from egressguard.policy.engine import Engine
-from egressguard.policy.model import Mode, Policy, Rule
-from egressguard.scanning import BulkThresholds, ScanLimits, Scanner
+from egressguard.policy.model import Action, Mode, Policy, Rule
+from egressguard.scanning import BulkThresholds, ExactSecret, ScanLimits, Scanner
 
 
 @dataclass(frozen=True)
@@ -42,27 +42,28 @@ class Compiled:
         return self.scanners[scans]
 
 
+def build_scanner(
+    policy: Policy, scans: frozenset[str], exact: Sequence[ExactSecret], fingerprint_key: bytes
+) -> Scanner:
+    """A scanner with the policy's limits and bulk thresholds."""
+    d = policy.defaults
+    return Scanner(
+        scanners=scans,
+        exact=exact,
+        fingerprint_key=fingerprint_key,
+        limits=ScanLimits(max_decoded_bytes=d.scan_limit),
+        bulk=BulkThresholds(emails=d.bulk.emails, cards=d.bulk.cards, archive_bytes=d.bulk.archive_bytes),
+        unscannable_denies=d.unscannable is Action.DENY,
+    )
+
+
 def compile_policy(
     policy: Policy, *, environ: Mapping[str, str], read_file: Callable[[str], bytes], fingerprint_key: bytes
 ) -> Compiled:
     """Ready a loaded policy. Raises SecretSourceError when a secret cannot be read."""
     store = SecretStore(policy.secrets, read_secrets(policy.secrets, environ, read_file))
-    d = policy.defaults
-    limits = ScanLimits(max_decoded_bytes=d.scan_limit)
-    bulk = BulkThresholds(emails=d.bulk.emails, cards=d.bulk.cards, archive_bytes=d.bulk.archive_bytes)
-    exact = store.exact_secrets()
-    scan_sets = {d.scan} | {r.scan for r in policy.rules if r.scan is not None}
-    scanners = {
-        s: Scanner(
-            scanners=s,
-            exact=exact,
-            fingerprint_key=fingerprint_key,
-            limits=limits,
-            bulk=bulk,
-            unscannable_denies=d.unscannable.value == "deny",
-        )
-        for s in scan_sets
-    }
+    scans = {policy.defaults.scan} | {r.scan for r in policy.rules if r.scan is not None}
+    scanners = {s: build_scanner(policy, s, store.exact_secrets(), fingerprint_key) for s in scans}
     return Compiled(policy, Engine(policy), store, scanners, store.redaction_needles())
 
 

@@ -60,14 +60,9 @@ class AddressGuard(Stage):
             get_logger().warning("egressguard.dns_failed", host=host.name, error=type(exc).__name__)
             return
         rule = state.rule
-        allow_private = (
-            rule.private_networks
-            if rule is not None and rule.private_networks is not None
-            else state.compiled.policy.defaults.private_networks
-        )
         result: Vetted = vet(
             addresses,
-            allow_private=allow_private,
+            allow_private=state.compiled.policy.allows_private(rule),
             local=self.runtime.local_addresses,
             port=state.port,
             own=self.runtime.own_endpoints,

@@ -59,12 +59,7 @@ def decide(
         overrides = parse_overrides(resolve or [])
         ip = host.ip or overrides.get(host.name)
         rule = ev.rule
-        allow_private = (
-            rule.private_networks
-            if rule is not None and rule.private_networks is not None
-            else policy.defaults.private_networks
-        )
-        why = classify(ip) if ip is not None and not allow_private else None
+        why = classify(ip) if ip is not None and not policy.allows_private(rule) else None
         if why:
             decision = deny(Reason.PRIVATE_ADDRESS, rule.id if rule else None, f"{host.name} is {why}")
     if policy.mode.value == "audit" and decision.denies:

@@ -49,7 +49,9 @@ class Reloader:
         except (ConfigError, OSError) as exc:
             problems = [str(exc)]
         except Exception as exc:  # a bug must not take reloads (or the old policy) away
-            problems = [f"internal error while loading the policy ({type(exc).__name__}); the running policy stays"]
+            problems = [
+                f"internal error while loading the policy ({type(exc).__name__}); the running policy stays"
+            ]
         else:
             problems = []
         if problems:

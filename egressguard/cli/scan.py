@@ -7,11 +7,11 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from egressguard.decision import Decision, Finding, Verdict, deny
+from egressguard.decision import Decision, Finding, Reason, Verdict, deny
 from egressguard.errors import SecretSourceError
 from egressguard.policy.hosts import HostError, canonical_host
 from egressguard.policy.model import Policy
-from egressguard.runtime import compile_policy
+from egressguard.runtime import build_scanner, compile_policy
 from egressguard.scanning import ExactSecret, Scanner
 
 
@@ -27,22 +27,12 @@ def _scanner(policy: Policy) -> Scanner:
         )
         return compiled.scanner
     except SecretSourceError:
-        d = policy.defaults
         exact = [
             ExactSecret(name=s.name, value=s.placeholder.encode(), kind="placeholder")
             for s in policy.secrets.values()
             if s.placeholder
         ]
-        from egressguard.scanning import BulkThresholds, ScanLimits
-
-        return Scanner(
-            scanners=d.scan,
-            exact=exact,
-            fingerprint_key=secrets.token_bytes(32),
-            limits=ScanLimits(max_decoded_bytes=d.scan_limit),
-            bulk=BulkThresholds(emails=d.bulk.emails, cards=d.bulk.cards, archive_bytes=d.bulk.archive_bytes),
-            unscannable_denies=d.unscannable.value == "deny",
-        )
+        return build_scanner(policy, policy.defaults.scan, exact, secrets.token_bytes(32))
 
 
 def scan_body(
@@ -52,8 +42,6 @@ def scan_body(
     headers = [(k.strip(), v.strip()) for k, _, v in (h.partition(":") for h in header_args)]
     hmap = {k.lower(): v for k, v in headers}
     if len(body) > policy.defaults.max_body:
-        from egressguard.decision import Reason
-
         return deny(Reason.BODY_TOO_LARGE, decision.rule, f"the body is {len(body)} bytes"), ()
     scanner = _scanner(policy)
     try:

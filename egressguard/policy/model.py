@@ -135,6 +135,12 @@ class Policy:
     rules: tuple[Rule, ...]
     files: tuple[str, ...]
 
+    def allows_private(self, rule: Rule | None) -> bool:
+        """May `rule` reach private addresses: its own `private_networks`, else the default."""
+        if rule is not None and rule.private_networks is not None:
+            return rule.private_networks
+        return self.defaults.private_networks
+
     def rule(self, rule_id: str) -> Rule | None:
         for r in self.rules:
             if r.id == rule_id:
