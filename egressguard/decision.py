@@ -33,6 +33,19 @@ class Reason(StrEnum):
     PROTOCOL_NOT_ALLOWED = "protocol_not_allowed"
     RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
+    # SPEC Part 2
+    TOOL_NOT_ALLOWED = "tool_not_allowed"
+    TOOL_ARGS_NOT_ALLOWED = "tool_args_not_allowed"
+    TOOL_CHANGED = "tool_changed"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    QUARANTINED = "quarantined"
+    # Where SPEC is silent (README "Reasons"): a request that never got a policy decision
+    # still leaves one line, and these say why it ended.
+    HEADERS_TOO_LARGE = "headers_too_large"  # 431/414: header count, header bytes or URL length
+    REQUEST_TIMEOUT = "request_timeout"  # 408: the client sent its request too slowly
+    CLIENT_ABORTED = "client_aborted"  # the client went away before its request was complete
+    UPSTREAM_TIMEOUT = "upstream_timeout"  # 504: the upstream did not connect or answer in time
+    UPSTREAM_ERROR = "upstream_error"  # 502: the upstream could not be reached or broke off
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,18 @@ def test_reasons_and_verdicts_are_exactly_specs() -> None:
         "protocol_not_allowed",
         "rate_limited",
         "internal_error",
+        # Part 2
+        "tool_not_allowed",
+        "tool_args_not_allowed",
+        "tool_changed",
+        "budget_exceeded",
+        "quarantined",
+        # documented in the README where SPEC is silent
+        "headers_too_large",
+        "request_timeout",
+        "client_aborted",
+        "upstream_timeout",
+        "upstream_error",
     }
     assert {v.value for v in Verdict} == {"allow", "deny", "audit", "hold"}
 

@@ -59,7 +59,7 @@ class ApprovalGateAddon(Stage):
         )
         self._by_client.setdefault(flow.client_conn.id, set()).add(entry.id)
         self.recorder.record(state, state.decision, final=False)
-        self.runtime.metrics.approvals_pending.set(len(gate))
+        self.runtime.metrics.approvals_pending.labels(sandbox="default").set(len(gate))
         timer = loop.call_later(timeout, gate.expire)  # times out whatever is past its deadline
         flow.intercept()
         try:
@@ -68,7 +68,7 @@ class ApprovalGateAddon(Stage):
             timer.cancel()
             gate.decide(entry.id, Outcome.CANCELLED)  # no-op unless still pending
             self._by_client.get(flow.client_conn.id, set()).discard(entry.id)
-            self.runtime.metrics.approvals_pending.set(len(gate))
+            self.runtime.metrics.approvals_pending.labels(sandbox="default").set(len(gate))
             flow.resume()
         state.approver = approver
         if outcome is Outcome.APPROVED:

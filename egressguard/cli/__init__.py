@@ -127,10 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from egressguard.cli.run import run
 
             return run(args)
-        if args.command in ("check", "explain"):
-            from egressguard.cli import check
+        if args.command == "check":
+            from egressguard.cli.check import check
 
-            return check.check(args) if args.command == "check" else check.explain(args)
+            return check(args)
+        if args.command == "explain":
+            from egressguard.cli.explain import explain
+
+            return explain(args)
         if args.command == "suggest":
             from egressguard.cli.suggest import suggest
 

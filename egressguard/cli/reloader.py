@@ -34,7 +34,7 @@ class Reloader:
             self.holder = PolicyHolder(compiled)
         else:
             self.holder.current = compiled
-        self.metrics.policy_rules.set(len(compiled.policy.rules))
+        self.metrics.policy_rules.labels(sandbox="default").set(len(compiled.policy.rules))
         eglog.set_redactor(eglog.redact_exact(compiled.secrets.log_values()))
         for hook in self.on_swap:
             hook(compiled)

@@ -189,7 +189,7 @@ async def serve(
     ready = False
     metrics_addr = listen(metrics_http.make_app(registry, lambda: ready), args.metrics, "--metrics")
     admin_addr = listen(
-        admin_http.make_app(gate, tokens, lambda: metrics.approvals_pending.set(len(gate))),
+        admin_http.make_app(gate, tokens, lambda: metrics.approvals_pending.labels(sandbox="default").set(len(gate))),
         args.admin,
         "--admin",
     )

@@ -15,10 +15,18 @@ from typing import ClassVar, NamedTuple, Protocol
 
 
 class Match(NamedTuple):
-    """A validated secret at data[start:end]."""
+    """A secret at data[start:end].
+
+    `weak`: the value has the family's shape but not its proof (a checksum that fails, a
+    published example key, too little entropy for free text). The scanner reports a weak
+    match only where the value sits in a credential position (an Authorization/Cookie/
+    X-*-Key header, a query or form parameter, a JSON/YAML key or variable whose name says
+    key/token/secret/password/auth); in free text only strong matches count.
+    """
 
     start: int
     end: int
+    weak: bool = False
 
 
 class Detector(Protocol):

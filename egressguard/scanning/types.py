@@ -42,6 +42,9 @@ class ScanResult:
     reason: Reason | None
     undecodable: bool
     matched_secrets: frozenset[str]
+    # Detectors (or decoders) that raised during this scan. The scan goes on without them,
+    # but the request is denied internal_error: a part of it was not inspected.
+    failed: frozenset[str] = frozenset()
 
     @property
     def clean(self) -> bool:

@@ -68,7 +68,7 @@ def assert_internal_error(flow: http.HTTPFlow, logs: list[dict[str, Any]], runti
     assert any(e.get("event") == "egressguard.internal_error" for e in logs)
     assert (
         runtime.metrics.registry.get_sample_value(
-            "egressguard_requests_total", {"decision": "deny", "reason": "internal_error"}
+            "egressguard_requests_total", {"decision": "deny", "reason": "internal_error", "sandbox": "default"}
         )
         == 1
     )

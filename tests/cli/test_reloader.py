@@ -57,4 +57,4 @@ def test_a_good_file_is_swapped_in(tmp_path: Path) -> None:
     assert reloader.reload("test")
     assert reloader.holder.current.policy.rules == ()  # type: ignore[union-attr]
     assert registry.get_sample_value("egressguard_policy_reloads_total", {"result": "ok"}) == 1
-    assert registry.get_sample_value("egressguard_policy_rules") == 0
+    assert registry.get_sample_value("egressguard_policy_rules", {"sandbox": "default"}) == 0
