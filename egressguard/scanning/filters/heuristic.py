@@ -184,3 +184,117 @@ def printable_ratio(value: bytes) -> float:
         return 0.0
     printable = sum(1 for b in value if 32 <= b < 127 or b in (9, 10, 13))
     return printable / len(value)
+
+
+# -- credential positions (the scanner's contract with the detectors; see base.Match.weak) --------
+# A name says "this holds a credential" when its last word is a credential word (`password`,
+# `token`, `secret`, `key` after a qualifying word...). Words are split at `_`, `-`, `.`,
+# white space and camelCase humps: `apiKey`, `API_KEY`, `x-api-key`, `client.secret` qualify;
+# `monkey`, `max_tokens`, `token_count`, `public_key` and `sort_key` do not.
+_WORDS = re.compile(rb"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CREDENTIAL_WORDS = frozenset(
+    {
+        b"password",
+        b"passwd",
+        b"pwd",
+        b"pass",
+        b"passphrase",
+        b"secret",
+        b"token",
+        b"apikey",
+        b"credential",
+        b"credentials",
+        b"auth",
+        b"authorization",
+        b"cookie",
+        b"sid",
+        b"pat",
+    }
+)
+# `key` alone names too many things (sort keys, map keys): only after one of these words.
+_KEY_QUALIFIERS = frozenset(
+    {
+        b"api",
+        b"access",
+        b"secret",
+        b"private",
+        b"signing",
+        b"account",
+        b"master",
+        b"auth",
+        b"client",
+        b"license",
+        b"encryption",
+        b"app",
+        b"service",
+        b"subscription",
+        b"admin",
+        b"storage",
+        b"shared",
+    }
+)
+# ...and a name about a credential rather than holding one: a count, kind, path or public part.
+_NOT_CREDENTIAL_WORDS = frozenset(
+    {
+        b"max",
+        b"min",
+        b"num",
+        b"count",
+        b"len",
+        b"length",
+        b"size",
+        b"type",
+        b"kind",
+        b"name",
+        b"expiry",
+        b"expires",
+        b"expiration",
+        b"ttl",
+        b"file",
+        b"path",
+        b"url",
+        b"uri",
+        b"hint",
+        b"label",
+        b"format",
+        b"prompt",
+        b"placeholder",
+        b"public",
+        b"page",
+        b"next",
+        b"cursor",
+        b"csrf",
+        b"xsrf",
+        b"limit",
+    }
+)
+
+
+def name_words(name: bytes) -> list[bytes]:
+    """The lower-cased words of a field, header, key or variable name."""
+    return [w.lower() for w in _WORDS.findall(name[:128])]
+
+
+def is_credential_name(name: bytes) -> bool:
+    """Does this field, header, parameter, key or variable name say it holds a credential?"""
+    words = name_words(name)
+    if not words or any(w in _NOT_CREDENTIAL_WORDS for w in words):
+        return False
+    last = words[-1]
+    if last in _CREDENTIAL_WORDS:
+        return True
+    return last == b"key" and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
+
+
+def looks_like_secret_value(value: bytes) -> bool:
+    """A value in a credential position that is worth reporting: not empty, not a placeholder,
+    template or identifier, and random enough to have been generated."""
+    v = value.strip().strip(b"\"'")
+    if len(v) < 8 or len(v) > 4096 or b"\n" in v:
+        return False
+    if is_placeholder(v) or is_identifier_like(v):
+        return False
+    classes = char_classes(v)
+    if classes < 2 or (classes == 2 and len(v) < 16):
+        return False
+    return shannon_entropy(v) >= 3.0
